@@ -1,0 +1,19 @@
+import os
+
+from django.core.management.base import BaseCommand
+
+from masthead.core import services
+
+
+class Command(BaseCommand):
+    help = "Serve the site with the production app server (granian, WSGI)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--bind", default="127.0.0.1:8000", help="HOST:PORT")
+        parser.add_argument("--workers", type=int, default=services.default_worker_count())
+        parser.add_argument("--threads", type=int, default=int(os.environ.get("THREADS", "4")))
+
+    def handle(self, *args, bind, workers, threads, **options):
+        services.ensure_static_collected()
+        argv = services.server_command(bind=bind, workers=workers, threads=threads)
+        os.execv(argv[0], argv)

@@ -1,0 +1,64 @@
+"""Operating the embedded default: server arguments, the worker loop, first-run set-up."""
+
+import os
+import shutil
+import sys
+import threading
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management import call_command
+
+
+def default_worker_count() -> int:
+    return int(os.environ.get("WEB_CONCURRENCY", "2"))
+
+
+def server_command(*, bind: str, workers: int, threads: int) -> list[str]:
+    """The granian command line that serves the WSGI app at `bind`."""
+    host, _, port = bind.rpartition(":")
+    host = host.strip("[]") or "127.0.0.1"
+    granian = shutil.which("granian", path=str(Path(sys.executable).parent)) or "granian"
+    return [
+        granian,
+        "--interface",
+        "wsgi",
+        "--host",
+        host,
+        "--port",
+        port or "8000",
+        "--workers",
+        str(workers),
+        "--blocking-threads",
+        str(threads),
+        "--no-ws",
+        "--log-level",
+        "warning",
+        "masthead.wsgi:application",
+    ]
+
+
+def ensure_static_collected() -> None:
+    manifest = Path(settings.STATIC_ROOT) / "staticfiles.json"
+    if not manifest.exists() or os.environ.get("MASTHEAD_COLLECTSTATIC") == "always":
+        call_command("collectstatic", interactive=False, verbosity=0)
+
+
+def start_scheduler(*, interval: float, stop: threading.Event) -> threading.Thread:
+    """Publish and unpublish scheduled pages every `interval` seconds until `stop` is set."""
+
+    def loop() -> None:
+        while not stop.is_set():
+            try:
+                call_command("publish_scheduled", verbosity=0)
+            except Exception as exc:  # keep the loop alive; the next tick retries
+                print(f"scheduled publishing failed: {exc}", file=sys.stderr)
+            finally:
+                from django.db import close_old_connections
+
+                close_old_connections()
+            stop.wait(interval)
+
+    thread = threading.Thread(target=loop, name="masthead-scheduler", daemon=True)
+    thread.start()
+    return thread

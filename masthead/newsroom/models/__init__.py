@@ -1,0 +1,15 @@
+from .authors import Author
+from .pages import ArticleAuthor, ArticlePage, ArticleTag, Correction, HomePage, SectionPage
+from .site_settings import SOCIAL_NETWORKS, PublicationSettings
+
+__all__ = [
+    "SOCIAL_NETWORKS",
+    "ArticleAuthor",
+    "ArticlePage",
+    "ArticleTag",
+    "Author",
+    "Correction",
+    "HomePage",
+    "PublicationSettings",
+    "SectionPage",
+]

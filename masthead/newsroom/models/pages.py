@@ -1,0 +1,239 @@
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.http import Http404
+from django.template.response import TemplateResponse
+from django.utils import timezone
+from django.utils.functional import cached_property
+from modelcluster.contrib.taggit import ClusterTaggableManager
+from modelcluster.fields import ParentalKey
+from taggit.models import TaggedItemBase
+from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel
+from wagtail.fields import StreamField
+from wagtail.models import Orderable, Page, PageManager
+from wagtail.search import index
+
+from ..blocks import ArticleBodyBlock
+from .queries import ArticleQuerySet
+
+
+class HomePage(Page):
+    """The front page: lead stories, the latest from each section."""
+
+    intro = models.CharField(max_length=250, blank=True)
+
+    content_panels = [*Page.content_panels, FieldPanel("intro")]
+    subpage_types = ["newsroom.SectionPage"]
+    parent_page_types = ["wagtailcore.Page"]
+    max_count_per_parent = 1
+
+    class Meta:
+        verbose_name = "Home page"
+
+    def get_context(self, request, *args, **kwargs):
+        from ..selectors import home_page_context
+
+        context = super().get_context(request, *args, **kwargs)
+        context.update(home_page_context(home=self))
+        return context
+
+
+class SectionPage(Page):
+    """A section of the publication (News, Analysis, ...); its children are its articles."""
+
+    description = models.CharField(max_length=300, blank=True)
+    lists_all_articles = models.BooleanField(
+        default=False,
+        help_text="List every article of the publication here, whatever its section "
+        "(for a 'Latest' section).",
+    )
+    menu_order = models.PositiveSmallIntegerField(default=0)
+
+    content_panels = [
+        *Page.content_panels,
+        FieldPanel("description"),
+        FieldPanel("lists_all_articles"),
+        FieldPanel("menu_order"),
+    ]
+    subpage_types = ["newsroom.ArticlePage"]
+    parent_page_types = ["newsroom.HomePage"]
+
+    class Meta:
+        verbose_name = "Section"
+
+    def articles(self):
+        qs = ArticlePage.objects.live().public()
+        if self.lists_all_articles:
+            return qs.descendant_of(self.get_parent()).newest_first()
+        return qs.child_of(self).newest_first()
+
+    def get_context(self, request, *args, **kwargs):
+        from ..selectors import paginate
+
+        context = super().get_context(request, *args, **kwargs)
+        context["articles"] = paginate(
+            self.articles().for_listing(), request.GET.get("page"), settings.MASTHEAD_PAGE_SIZE
+        )
+        return context
+
+
+class ArticleTag(TaggedItemBase):
+    content_object = ParentalKey(
+        "newsroom.ArticlePage", on_delete=models.CASCADE, related_name="tagged_items"
+    )
+
+
+class ArticlePage(Page):
+    """A story: the unit readers read, share and comment on."""
+
+    standfirst = models.TextField(
+        max_length=500, help_text="One or two sentences under the headline."
+    )
+    featured_image = models.ForeignKey(
+        "wagtailimages.Image", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    featured_caption = models.CharField(max_length=300, blank=True)
+    featured_credit = models.CharField(max_length=120, blank=True)
+    body = StreamField(ArticleBodyBlock(), blank=True)
+    tags = ClusterTaggableManager(through=ArticleTag, blank=True)
+
+    source_name = models.CharField(
+        "syndicated from", max_length=120, blank=True, help_text="e.g. Harbour Wire"
+    )
+    original_url = models.URLField(
+        blank=True, help_text="The original article; it becomes the canonical link."
+    )
+    original_author = models.CharField(max_length=120, blank=True)
+
+    reading_minutes = models.PositiveSmallIntegerField(default=1, editable=False)
+    word_count = models.PositiveIntegerField(default=0, editable=False)
+
+    objects = PageManager.from_queryset(ArticleQuerySet)()
+
+    content_panels = [
+        FieldPanel("title", heading="Headline"),
+        FieldPanel("standfirst"),
+        InlinePanel("article_authors", label="Authors", min_num=1),
+        MultiFieldPanel(
+            [
+                FieldPanel("featured_image"),
+                FieldPanel("featured_caption"),
+                FieldPanel("featured_credit"),
+            ],
+            "Featured image",
+        ),
+        FieldPanel("body"),
+        FieldPanel("tags"),
+        InlinePanel("corrections", label="Corrections and editor's notes"),
+        MultiFieldPanel(
+            [FieldPanel("source_name"), FieldPanel("original_author"), FieldPanel("original_url")],
+            "Syndication",
+        ),
+    ]
+    search_fields = [
+        *Page.search_fields,
+        index.SearchField("standfirst"),
+        index.SearchField("body"),
+        index.RelatedFields(
+            "article_authors", [index.RelatedFields("author", [index.SearchField("name")])]
+        ),
+        index.RelatedFields("tags", [index.SearchField("name")]),
+        index.FilterField("first_published_at"),
+    ]
+    parent_page_types = ["newsroom.SectionPage"]
+    subpage_types: list[str] = []
+
+    class Meta:
+        verbose_name = "Article"
+
+    def clean(self):
+        super().clean()
+        if self.original_url and not self.source_name:
+            raise ValidationError({"source_name": "Name the source of a syndicated article."})
+        if self.original_author and not self.source_name:
+            raise ValidationError({"source_name": "Name the source of a syndicated article."})
+
+    def save(self, *args, **kwargs):
+        from ..services import count_words, reading_minutes
+
+        self.word_count = count_words(article=self)
+        self.reading_minutes = reading_minutes(self.word_count)
+        super().save(*args, **kwargs)
+
+    @cached_property
+    def section(self):
+        return self.get_parent().specific
+
+    @cached_property
+    def author_list(self) -> list:
+        return [aa.author for aa in self.article_authors.all()]
+
+    @property
+    def published_at(self):
+        return self.first_published_at or self.go_live_at or timezone.now()
+
+    @property
+    def updated_at(self):
+        """When the article was last republished, if that was well after it first went out."""
+        first, last = self.first_published_at, self.last_published_at
+        if first and last and (last - first).total_seconds() > 600:
+            return last
+        return None
+
+    @property
+    def is_syndicated(self) -> bool:
+        return bool(self.source_name)
+
+    def get_canonical_url(self, request=None) -> str:
+        return self.original_url or self.get_full_url(request)
+
+    def next_article(self):
+        """The next older live article of the same section, for continue-reading."""
+        return (
+            ArticlePage.objects.live()
+            .public()
+            .sibling_of(self, inclusive=False)
+            .older_than(self)
+            .newest_first()
+            .first()
+        )
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        context["next_article"] = self.next_article()
+        return context
+
+    def serve(self, request, *args, **kwargs):
+        if request.GET.get("fragment") == "1":
+            # Continue-reading asks for the article alone, to append below the last one.
+            if getattr(request, "is_preview", False):
+                raise Http404
+            return TemplateResponse(
+                request, "newsroom/article_fragment.html", self.get_context(request)
+            )
+        return super().serve(request, *args, **kwargs)
+
+
+class ArticleAuthor(Orderable):
+    page = ParentalKey(ArticlePage, on_delete=models.CASCADE, related_name="article_authors")
+    author = models.ForeignKey("newsroom.Author", on_delete=models.PROTECT, related_name="+")
+
+    panels = [FieldPanel("author")]
+
+    class Meta(Orderable.Meta):
+        constraints = [
+            models.UniqueConstraint(fields=["page", "author"], name="unique_author_per_article")
+        ]
+
+
+class Correction(Orderable):
+    """A dated correction or editor's note shown with the article."""
+
+    KIND_CHOICES = [("correction", "Correction"), ("note", "Editor's note")]
+
+    page = ParentalKey(ArticlePage, on_delete=models.CASCADE, related_name="corrections")
+    kind = models.CharField(max_length=20, choices=KIND_CHOICES, default="correction")
+    date = models.DateField(default=timezone.localdate)
+    text = models.TextField()
+
+    panels = [FieldPanel("kind"), FieldPanel("date"), FieldPanel("text")]

@@ -1,0 +1,99 @@
+"""Factories for newsroom content, built the way editors build it: pages published by revision."""
+
+import datetime as dt
+import io
+import itertools
+
+import factory
+from django.core.files.images import ImageFile
+from django.utils import timezone
+from PIL import Image as PILImage
+from wagtail.images.models import Image
+from wagtail.models import Site
+
+from masthead.newsroom.models import ArticleAuthor, ArticlePage, Author, HomePage, SectionPage
+
+_counter = itertools.count(1)
+
+
+class AuthorFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Author
+        django_get_or_create = ("slug",)
+
+    name = factory.Sequence(lambda n: f"Writer {n}")
+    slug = factory.Sequence(lambda n: f"writer-{n}")
+    bio = "Covers the city beat."
+
+
+def make_image(*, title="Test image", width=800, height=450, color=(40, 90, 160)) -> Image:
+    buffer = io.BytesIO()
+    PILImage.new("RGB", (width, height), color).save(buffer, "JPEG")
+    return Image.objects.create(
+        title=title, file=ImageFile(buffer, name=f"img-{next(_counter)}.jpg")
+    )
+
+
+def home_page() -> HomePage:
+    return HomePage.objects.get()
+
+
+def make_section(title="News", *, slug=None, lists_all=False, order=0) -> SectionPage:
+    home = home_page()
+    slug = slug or title.lower().replace(" ", "-")
+    existing = SectionPage.objects.filter(slug=slug).first()
+    if existing:
+        return existing
+    section = SectionPage(title=title, slug=slug, lists_all_articles=lists_all, menu_order=order)
+    home.add_child(instance=section)
+    section.save_revision().publish()
+    return section
+
+
+def make_article(
+    *,
+    section: SectionPage | None = None,
+    title: str | None = None,
+    standfirst: str = "A short summary of what happened and why it matters.",
+    body: list | None = None,
+    authors: list[Author] | None = None,
+    tags: list[str] | None = None,
+    published_at: dt.datetime | None = None,
+    live: bool = True,
+    **fields,
+) -> ArticlePage:
+    """An article under `section`, published (or saved as draft) through a revision."""
+    section = section or make_section()
+    n = next(_counter)
+    title = title or f"Article number {n}"
+    article = ArticlePage(
+        title=title,
+        slug=fields.pop("slug", None) or f"article-{n}",
+        standfirst=standfirst,
+        body=body
+        if body is not None
+        else [("paragraph", f"<p>Body text of article {n}. " + "Words follow. " * 40 + "</p>")],
+        **fields,
+    )
+    article.article_authors = [ArticleAuthor(author=a) for a in authors or [AuthorFactory()]]
+    if tags:
+        article.tags.add(*tags)
+    section.add_child(instance=article)
+    revision = article.save_revision()
+    if live:
+        revision.publish()
+        article.refresh_from_db()
+        if published_at:
+            ArticlePage.objects.filter(pk=article.pk).update(
+                first_published_at=published_at, last_published_at=published_at
+            )
+            article.refresh_from_db()
+    return article
+
+
+def default_site() -> Site:
+    return Site.objects.get(is_default_site=True)
+
+
+def days_ago(n: float) -> dt.datetime:
+    return timezone.now() - dt.timedelta(days=n)
