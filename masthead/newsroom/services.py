@@ -16,9 +16,7 @@ def article_plain_text(*, article) -> str:
         value = block.value
         if block.block_type == "paragraph":
             parts.append(strip_tags(value.source))
-        elif block.block_type == "heading":
-            parts.append(value["text"])
-        elif block.block_type == "pull_quote":
+        elif block.block_type in ("heading", "pull_quote"):
             parts.append(value["text"])
         elif block.block_type == "block_quote":
             parts.append(value["quote"])

@@ -53,7 +53,9 @@ class PublicationSettings(BaseSiteSetting):
     feed_item_count = models.PositiveSmallIntegerField(default=30)
 
     panels = [
-        MultiFieldPanel([FieldPanel("name"), FieldPanel("tagline"), FieldPanel("logo")], "Identity"),
+        MultiFieldPanel(
+            [FieldPanel("name"), FieldPanel("tagline"), FieldPanel("logo")], "Identity"
+        ),
         MultiFieldPanel(
             [
                 FieldPanel("youtube_url"),
