@@ -1,0 +1,33 @@
+"""The Masthead API, version 1: one NinjaAPI, with a router from each app's api.py."""
+
+from ninja import NinjaAPI
+
+from masthead.newsroom.api import router as newsroom_router
+
+from .docs import SelfHostedSwagger
+from .problems import PROBLEM_CONTENT_TYPE, install_problem_handlers
+
+
+class MastheadAPI(NinjaAPI):
+    def get_openapi_schema(self, **kwargs):
+        # ninja documents every response as application/json; errors are problem+json.
+        schema = super().get_openapi_schema(**kwargs)
+        for path_item in schema["paths"].values():
+            for operation in path_item.values():
+                for status, response in operation.get("responses", {}).items():
+                    content = response.get("content", {})
+                    if int(status) >= 400 and "application/json" in content:
+                        content[PROBLEM_CONTENT_TYPE] = content.pop("application/json")
+        return schema
+
+
+api = MastheadAPI(
+    title="Masthead API",
+    version="1",
+    description="Read the publication: articles, sections, authors and tags. "
+    "Errors are RFC 9457 problem details.",
+    urls_namespace="api-v1",
+    docs=SelfHostedSwagger(),
+)
+install_problem_handlers(api)
+api.add_router("/", newsroom_router)
