@@ -8,7 +8,7 @@ from django.utils.functional import cached_property
 from modelcluster.contrib.taggit import ClusterTaggableManager
 from modelcluster.fields import ParentalKey
 from taggit.models import TaggedItemBase
-from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel
+from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel, TitleFieldPanel
 from wagtail.fields import StreamField
 from wagtail.models import Orderable, Page, PageManager
 from wagtail.search import index
@@ -111,7 +111,7 @@ class ArticlePage(Page):
     objects = PageManager.from_queryset(ArticleQuerySet)()
 
     content_panels = [
-        FieldPanel("title", heading="Headline"),
+        TitleFieldPanel("title", heading="Headline", placeholder="Headline"),
         FieldPanel("standfirst"),
         InlinePanel("article_authors", label="Authors", min_num=1),
         MultiFieldPanel(
