@@ -97,3 +97,15 @@ def default_site() -> Site:
 
 def days_ago(n: float) -> dt.datetime:
     return timezone.now() - dt.timedelta(days=n)
+
+
+def make_draft_article(**fields) -> ArticlePage:
+    """A never-published article, as the admin leaves it: not live, with a draft revision.
+
+    make_article(live=False) saves the page with Page's default live=True, so
+    listings that rely on .live() alone would show it.
+    """
+    article = make_article(live=False, **fields)
+    ArticlePage.objects.filter(pk=article.pk).update(live=False)
+    article.refresh_from_db()
+    return article

@@ -14,6 +14,7 @@ from tests.newsroom.factories import (
     days_ago,
     default_site,
     make_article,
+    make_draft_article,
     make_image,
     make_section,
 )
@@ -197,7 +198,7 @@ def test_atom_feed_has_content_summary_authors_and_dates(client):
 def test_drafts_and_scheduled_articles_stay_out_of_feeds(client):
     news = make_section("News")
     make_article(section=news, title="Live story")
-    make_article(section=news, title="Draft story", live=False)
+    make_draft_article(section=news, title="Draft story")
     scheduled = make_article(
         section=news, title="Scheduled story", go_live_at=timezone.now() + dt.timedelta(days=1)
     )
@@ -281,7 +282,7 @@ def test_tag_feed_has_only_tagged_articles(client):
 )
 def test_unknown_section_author_or_tag_is_404(client, url):
     make_article(section=make_section("News"), tags=["Published"])
-    make_article(section=make_section("News"), tags=["Draft only"], live=False)
+    make_draft_article(section=make_section("News"), tags=["Draft only"])
 
     assert client.get(url).status_code == 404
 
