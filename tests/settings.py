@@ -11,3 +11,5 @@ from masthead.settings import *  # noqa: E402,F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # noqa: F405

@@ -1,9 +1,14 @@
+import re
+
 """Newsroom reads: what pages and the API show."""
 
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from wagtail.models import Site
 
 from .models import ArticlePage, Author, SectionPage
+
+_WORDS = re.compile(r"[^\W_]+")
+MAX_SEARCH_TERMS = 12
 
 
 def paginate(queryset, page_number, per_page: int):
@@ -53,12 +58,22 @@ def articles_tagged(tag_slug: str):
     return live_articles().tagged(tag_slug).newest_first().for_listing().distinct()
 
 
+def search_terms(query: str) -> str:
+    """The words of a reader's query, lower-cased, with everything else dropped.
+
+    The database backends hand the query to SQLite FTS5 or PostgreSQL full-text
+    search, where quotes, operators (AND/OR/NOT in capitals), stars and NUL bytes
+    have meaning or raise; readers mean words, so only words are passed on.
+    """
+    return " ".join(_WORDS.findall((query or "").lower()[:500])[:MAX_SEARCH_TERMS])
+
+
 def search_articles(query: str):
-    """Full-text search over headline, standfirst, body, authors and tags, newest match first."""
-    query = (query or "").strip()[:200]
-    if not query:
+    """Full-text search over headline, standfirst, body, authors and tags, best match first."""
+    terms = search_terms(query)
+    if not terms:
         return ArticlePage.objects.none()
-    return live_articles().search(query, operator="and", order_by_relevance=True)
+    return live_articles().search(terms, operator="and", order_by_relevance=True)
 
 
 def articles_for_api():

@@ -69,6 +69,7 @@ def make_article(
     article = ArticlePage(
         title=title,
         slug=fields.pop("slug", None) or f"article-{n}",
+        live=live,
         standfirst=standfirst,
         body=body
         if body is not None
