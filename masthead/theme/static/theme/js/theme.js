@@ -34,7 +34,6 @@
     iframe.src = src.href;
     iframe.title = frame.dataset.title || "Video";
     iframe.allow = "autoplay; encrypted-media; picture-in-picture; fullscreen";
-    iframe.allowFullscreen = true;
     iframe.referrerPolicy = "strict-origin-when-cross-origin";
     frame.replaceChildren(iframe);
     iframe.focus();
