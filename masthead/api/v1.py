@@ -1,6 +1,7 @@
 """The Masthead API, version 1: one NinjaAPI, with a router from each app's api.py."""
 
 from ninja import NinjaAPI
+from ninja.errors import ValidationError
 
 from masthead.newsroom.api import router as newsroom_router
 
@@ -9,6 +10,31 @@ from .problems import PROBLEM_CONTENT_TYPE, install_problem_handlers
 
 
 class MastheadAPI(NinjaAPI):
+    def validation_error_from_error_contexts(self, error_contexts) -> ValidationError:
+        """Locate each error by the parameter name a client sent (["query", "limit"]), not by
+        the handler argument that groups parameters, for every error, union members included."""
+        errors = []
+        for context in error_contexts:
+            model = context.model
+            flat_names = getattr(model, "__ninja_flatten_map_reverse__", {})
+            details = context.pydantic_validation_error.errors(
+                include_url=False, include_context=False, include_input=False
+            )
+            for error in details:
+                loc = tuple(error["loc"])
+                for n in range(len(loc), 0, -1):
+                    if loc[:n] in flat_names:
+                        loc = flat_names[loc[:n]] + loc[n:]
+                        break
+                errors.append(
+                    {
+                        "loc": [model.__ninja_param_source__, *loc],
+                        "msg": error["msg"],
+                        "type": error["type"],
+                    }
+                )
+        return ValidationError(errors)
+
     def get_openapi_schema(self, **kwargs):
         # ninja documents every response as application/json; errors are problem+json.
         schema = super().get_openapi_schema(**kwargs)
