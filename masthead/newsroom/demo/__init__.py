@@ -1,0 +1,1 @@
+"""The demo publication: The Port Alder Courier, generated from a fixed seed."""
