@@ -260,8 +260,7 @@ class ArticleFeed(Feed):
 
 class SectionFeed(ArticleFeed):
     def get_object(self, request, slug):
-        site = Site.find_for_request(request) or Site.objects.get(is_default_site=True)
-        return SectionPage.objects.live().public().descendant_of(site.root_page).get(slug=slug)
+        return SectionPage.objects.live().public().descendant_of(self.site.root_page).get(slug=slug)
 
     def select_articles(self, obj):
         return self.site_articles().in_section(obj)
@@ -297,7 +296,6 @@ class TagFeed(ArticleFeed):
     def get_object(self, request, slug):
         tag = Tag.objects.get(slug=slug)
         # A tag only on drafts (or on another site) is not public yet.
-        self.request = request
         if not self.site_articles().tagged(slug).exists():
             raise Tag.DoesNotExist
         return tag
