@@ -182,6 +182,17 @@ def _paragraph(sentences: list[str], *, link: tuple[str, str] | None = None) -> 
     return f"<p>{text}</p>"
 
 
+def _said(quote: str, person: str, role: str) -> str:
+    """A closing quote in newspaper style: “Quote,” said Name, role."""
+    if quote.endswith("."):
+        quote = quote[:-1] + ","
+    return f"<p>“{quote}” said {person}, {role}.</p>"
+
+
+MAX_BLOCKS = 10
+LINK_PHRASES = ("the published plans", "the full figures", "the project page", "a summary")
+
+
 def _body(rng: random.Random, topic: Topic, slots: _Slots, *, index: int) -> list:
     """4-10 blocks: paragraphs first and last, with headings, quotes and extras between."""
     facts = [_fill(f, slots) for f in topic.facts]
@@ -189,30 +200,40 @@ def _body(rng: random.Random, topic: Topic, slots: _Slots, *, index: int) -> lis
     rng.shuffle(facts)
     rng.shuffle(generic)
     pool = facts + generic[:4]
-    role = _fill(rng.choice(topic.roles), slots)
+    role = rng.choice(topic.roles).format_map(slots)
     person = slots["person"]
     headings = list(topic.headings)
+    quotes = list(topic.quotes)
     rng.shuffle(headings)
+    rng.shuffle(quotes)
+    has_video = index % 40 == 5
+    has_related = rng.random() < 0.3
+    # Room left for the closing quote, a video and a related-links box.
+    room = MAX_BLOCKS - 1 - has_video - has_related
 
     def take(count: int) -> list[str]:
         taken = [pool.pop(0) for _ in range(min(count, len(pool)))]
         return taken or [rng.choice(generic)]
 
     blocks: list[tuple[str, dict]] = [("paragraph", {"html": _paragraph(take(3))})]
-    middle = rng.randint(2, 7)
-    for step in range(middle):
+    for step in range(rng.randint(2, 7)):
         roll = rng.random()
-        if step == 0 or roll < 0.35:
+        previous = blocks[-1][0]
+        if len(blocks) >= room:
+            break
+        if step == 0 or roll < 0.35 or previous != "paragraph":
             link = None
             if rng.random() < 0.3:
-                link = ("the published plans", f"https://example.org/port-alder/{topic.key}")
+                phrase = rng.choice(LINK_PHRASES)
+                link = (phrase, f"https://example.org/port-alder/{topic.key}")
             blocks.append(("paragraph", {"html": _paragraph(take(2), link=link)}))
-        elif roll < 0.55 and headings:
+        elif roll < 0.55 and headings and len(blocks) + 2 <= room:
             blocks.append(("heading", {"text": headings.pop(), "level": "h2"}))
             blocks.append(("paragraph", {"html": _paragraph(take(2))}))
-        elif roll < 0.7:
-            quote = rng.choice(topic.quotes)
-            blocks.append(("pull_quote", {"text": quote, "attribution": f"{person}, {role}"}))
+        elif roll < 0.7 and len(quotes) > 1:
+            blocks.append(
+                ("pull_quote", {"text": quotes.pop(), "attribution": f"{person}, {role}"})
+            )
         elif roll < 0.85:
             blocks.append(
                 (
@@ -226,24 +247,21 @@ def _body(rng: random.Random, topic: Topic, slots: _Slots, *, index: int) -> lis
             )
         else:
             blocks.append(("figure", {}))
-    quote = rng.choice(topic.quotes)
-    blocks.append(("paragraph", {"html": f"<p>“{quote}” said {person}, {role}.</p>"}))
-    if index % 40 == 5:
+    if has_video:
         video_title = topic.video_title or "Around {district}: a short film"
-        blocks.insert(
-            2,
-            (
-                "video",
-                {
-                    "url": f"https://www.youtube.com/watch?v={VIDEO_IDS[index % len(VIDEO_IDS)]}",
-                    "title": _fill(video_title, slots),
-                    "caption": "Video: Courier video desk",
-                },
-            ),
-        )
-    if rng.random() < 0.3:
+        video_id = VIDEO_IDS[index % len(VIDEO_IDS)]
+        video = {
+            "url": f"https://www.youtube.com/watch?v={video_id}",
+            "title": _fill(video_title, slots),
+            "caption": "Video: Courier video desk",
+        }
+        blocks.insert(1, ("video", video))
+    blocks.append(("paragraph", {"html": _said(quotes.pop(), person, role)}))
+    if has_related:
         blocks.append(("related_links", {"heading": "Related", "count": rng.randint(1, 3)}))
-    return blocks[:10]
+    while len(blocks) < 4:
+        blocks.insert(-1, ("paragraph", {"html": _paragraph(take(2))}))
+    return blocks
 
 
 def _authors_for(rng: random.Random, topic: Topic) -> list[str]:
