@@ -1,7 +1,14 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 
 
 class CoreConfig(AppConfig):
     name = "masthead.core"
     label = "core"
     verbose_name = "Operations"
+
+    def ready(self):
+        from .services import sync_default_site
+
+        # core has no models, so hang on the newsroom app's post_migrate (it owns the home page).
+        post_migrate.connect(sync_default_site, dispatch_uid="masthead-sync-default-site")

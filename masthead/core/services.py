@@ -62,3 +62,25 @@ def start_scheduler(*, interval: float, stop: threading.Event) -> threading.Thre
     thread = threading.Thread(target=loop, name="masthead-scheduler", daemon=True)
     thread.start()
     return thread
+
+
+def sync_default_site(*, app_config=None, using="default", **_kwargs) -> None:
+    """Point Wagtail's default Site at SITE_URL, so absolute URLs follow the environment.
+
+    Runs after every migrate: an operator who moves the site to a new domain
+    changes SITE_URL and nothing else.
+    """
+    from urllib.parse import urlsplit
+
+    from wagtail.models import Site
+
+    if app_config is not None and app_config.label != "newsroom":
+        return
+
+    parts = urlsplit(settings.SITE_URL)
+    hostname = parts.hostname or "localhost"
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    site = Site.objects.using(using).filter(is_default_site=True).first()
+    if site and (site.hostname, site.port) != (hostname, port):
+        site.hostname, site.port = hostname, port
+        site.save(update_fields=["hostname", "port"])
