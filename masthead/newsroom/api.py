@@ -1,11 +1,14 @@
 """The newsroom's part of /api/v1/: articles, sections, authors and tags, read-only."""
 
 import datetime as dt
+import re
+from typing import Annotated
 
 from django.http import Http404, HttpRequest
 from django.urls import reverse
 from django.utils import timezone
 from ninja import Field, Path, Query, Router, Schema
+from pydantic import BeforeValidator
 from taggit.models import Tag
 from wagtail.models import Site
 
@@ -19,6 +22,17 @@ from .models import Author
 router = Router()
 
 SLUG_PATTERN = r"^[-a-zA-Z0-9_]+$"
+_ISO_DATE_START = re.compile(r"^\d{4}-\d{2}-\d{2}")
+
+
+def _iso_8601_only(value):
+    # Pydantic would also read "1700000000" or "0.5" as Unix timestamps; we promise ISO 8601.
+    if isinstance(value, str) and not _ISO_DATE_START.match(value):
+        raise ValueError("Use an ISO 8601 date (2024-05-01) or date and time.")
+    return value
+
+
+IsoMoment = Annotated[dt.datetime | dt.date, BeforeValidator(_iso_8601_only)]
 
 
 def _absolute(request: HttpRequest, path: str) -> str:
@@ -171,10 +185,10 @@ class ArticleFilters(Schema):
         max_length=200,
         description="Text search over headline, standfirst, body, authors, tags.",
     )
-    published_after: dt.datetime | dt.date = Field(
+    published_after: IsoMoment = Field(
         None, description="Published at or after this date or time (ISO 8601)."
     )
-    published_before: dt.datetime | dt.date = Field(
+    published_before: IsoMoment = Field(
         None, description="Published before this date or time (ISO 8601)."
     )
 
@@ -275,17 +289,18 @@ def _tag_out(tag, request: HttpRequest) -> dict:
     }
 
 
-def _moment(value: dt.datetime | dt.date, name: str) -> dt.datetime:
-    """A date means the start of that day, in the publication's time zone."""
+def _moment(value: dt.datetime | dt.date) -> dt.datetime:
+    """An aware UTC datetime; a date means the start of that day in the publication's zone."""
     if not isinstance(value, dt.datetime):
         value = dt.datetime.combine(value, dt.time.min)
     try:
         if timezone.is_naive(value):
             value = timezone.make_aware(value)
-        # Normalising here catches the edges of the calendar before the database sees them.
         return value.astimezone(dt.UTC)
-    except (OverflowError, ValueError) as exc:
-        raise invalid_parameter(name, "Date out of range.") from exc
+    except (OverflowError, ValueError):
+        # Only the first and last hours of the calendar land here: clamp to its ends.
+        edge = dt.datetime.min if value.year == dt.MINYEAR else dt.datetime.max
+        return edge.replace(tzinfo=dt.UTC)
 
 
 def _site_sections(request: HttpRequest):
@@ -328,10 +343,10 @@ def list_articles(
     if filters.q and filters.q.strip():
         articles = articles.filter(pk__in=selectors.article_ids_matching(filters.q))
     if filters.published_after is not None:
-        after = _moment(filters.published_after, "published_after")
+        after = _moment(filters.published_after)
         articles = articles.filter(first_published_at__gte=after)
     if filters.published_before is not None:
-        before = _moment(filters.published_before, "published_before")
+        before = _moment(filters.published_before)
         articles = articles.filter(first_published_at__lt=before)
     result = paginate_by_key(
         request,

@@ -116,6 +116,21 @@ def test_published_after_and_before_take_dates_and_datetimes(client, newsroom):
     assert window.json() == {"items": [], "count": 0, "next": None}
 
 
+@pytest.mark.parametrize(
+    ("query", "count"),
+    [
+        ("published_after=0001-01-01T00:00:00%2B05:00", 7),
+        ("published_before=0001-01-01T00:00:00%2B05:00", 0),
+        ("published_after=9999-12-31T23:00:00-05:00", 0),
+        ("published_before=9999-12-31T23:00:00-05:00", 7),
+    ],
+)
+def test_dates_at_the_ends_of_the_calendar_are_clamped(client, newsroom, query, count):
+    response = client.get(f"/api/v1/articles?{query}")
+    assert response.status_code == 200
+    assert response.json()["count"] == count
+
+
 def test_detail_has_body_as_html_and_blocks(client, newsroom):
     harbour = newsroom["harbour"]
     response = client.get(f"/api/v1/articles/{harbour.pk}")

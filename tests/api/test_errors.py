@@ -23,6 +23,8 @@ def assert_problem(response, status: int) -> dict:
         ("limit=many", "limit"),
         ("published_after=yesterday", "published_after"),
         ("published_before=2024-13-45", "published_before"),
+        ("published_before=1700000000", "published_before"),
+        ("published_after=0.5", "published_after"),
         ("section=nonexistent", "section"),
         ("author=nobody-here", "author"),
         ("tag=no-such-tag", "tag"),
@@ -35,13 +37,6 @@ def test_bad_list_parameters_are_422_naming_the_parameter(client, newsroom, quer
     assert problem["title"] == "Unprocessable Content"
     assert {tuple(error["loc"][:2]) for error in problem["errors"]} == {("query", parameter)}
     assert all(error["msg"] for error in problem["errors"])
-
-
-def test_dates_at_the_edge_of_the_calendar_are_rejected_not_crashing(client, newsroom):
-    problem = assert_problem(
-        client.get("/api/v1/articles?published_after=0001-01-01T00:00:00%2B05:00"), 422
-    )
-    assert problem["errors"][0]["loc"] == ["query", "published_after"]
 
 
 @pytest.mark.parametrize(
