@@ -20,17 +20,27 @@ def api_view(view):
 
     @wraps(view)
     def wrapped(request, *args, **kwargs):
+        # ninja routes HEAD nowhere; HTTP says it is GET without the body.
+        head = request.method == "HEAD"
+        if head:
+            request.method = "GET"
         try:
             response = view(request, *args, **kwargs)
         except Http404:
             return problem_response(404, "No such resource.")
+        finally:
+            if head:
+                request.method = "HEAD"
+        if head and not response.streaming:
+            response["Content-Length"] = str(len(response.content))
+            response.content = b""
         if isinstance(response, HttpResponseNotAllowed):
             return problem_response(
                 405,
                 f"{request.method} is not allowed here.",
                 headers={"Allow": response["Allow"]},
             )
-        if request.method == "GET" and response.status_code == 200:
+        if request.method in ("GET", "HEAD") and response.status_code == 200:
             patch_cache_control(response, public=True, max_age=PUBLIC_MAX_AGE)
         return response
 

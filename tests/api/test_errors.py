@@ -66,6 +66,16 @@ def test_wrong_method_is_405_problem_with_allow(client, newsroom):
     assert_problem(client.delete(f"/api/v1/articles/{newsroom['harbour'].pk}"), 405)
 
 
+def test_head_is_get_without_the_body(client, newsroom):
+    get = client.get("/api/v1/articles")
+    head = client.head("/api/v1/articles")
+    assert head.status_code == 200
+    assert head.content == b""
+    assert head["Content-Length"] == str(len(get.content))
+    assert head["Cache-Control"] == get["Cache-Control"]
+    assert client.head("/api/v1/articles/999999").status_code == 404
+
+
 def test_server_error_is_500_problem(client, newsroom, monkeypatch):
     """An unexpected failure inside a handler still answers in problem+json, and is logged."""
     from masthead.newsroom import selectors
