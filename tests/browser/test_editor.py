@@ -7,7 +7,7 @@ from masthead.newsroom.models import ArticlePage
 from tests.browser.pages import AdminEditor
 from tests.newsroom.factories import AuthorFactory, make_article, make_section
 
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def test_editor_writes_and_publishes_an_article(live_server, page, django_user_model, client):

@@ -5,7 +5,7 @@ import pytest
 from tests.browser.pages import ReaderArticle
 from tests.newsroom.factories import days_ago, make_article, make_section
 
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = pytest.mark.django_db(transaction=True)
 
 LONG_BODY = [("paragraph", "<p>" + "The tide came in slowly over the flats. " * 60 + "</p>")] * 3
 

@@ -35,7 +35,31 @@ def make_image(*, title="Test image", width=800, height=450, color=(40, 90, 160)
 
 
 def home_page() -> HomePage:
-    return HomePage.objects.get()
+    """The publication's home page; rebuilt with the page tree if a transactional test flushed it."""
+    home = HomePage.objects.first()
+    return home if home is not None else _rebuild_page_tree()
+
+
+def _rebuild_page_tree() -> HomePage:
+    # What the wagtail and newsroom migrations create, which a flush removes.
+    from django.conf import settings
+    from django.utils.translation import get_supported_language_variant
+    from wagtail.models import Collection, Locale, Page
+
+    locale, _ = Locale.objects.get_or_create(
+        language_code=get_supported_language_variant(settings.LANGUAGE_CODE)
+    )
+    if not Collection.objects.exists():
+        Collection.add_root(name="Root")
+    root = Page.objects.filter(depth=1).first() or Page.add_root(
+        instance=Page(title="Root", slug="root", locale=locale)
+    )
+    home = root.add_child(instance=HomePage(title="Home", slug="home", locale=locale))
+    Site.objects.update_or_create(
+        is_default_site=True,
+        defaults={"hostname": "localhost", "port": 80, "root_page": home},
+    )
+    return home
 
 
 def make_section(title="News", *, slug=None, lists_all=False, order=0) -> SectionPage:
