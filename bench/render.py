@@ -27,7 +27,7 @@ def fetch(
 
 def render_times(port: int, urls: list[str], *, passes: int = 2) -> list[float]:
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-    for url in urls[:10]:  # warm-up: imports, template loading, connections
+    for url in urls:  # warm-up: imports, templates, image renditions made on first view
         fetch(conn, url)
     samples = []
     for n in range(passes):

@@ -1,6 +1,6 @@
-import re
-
 """Newsroom reads: what pages and the API show."""
+
+import re
 
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from wagtail.models import Site

@@ -35,7 +35,7 @@ def make_image(*, title="Test image", width=800, height=450, color=(40, 90, 160)
 
 
 def home_page() -> HomePage:
-    """The publication's home page; rebuilt with the page tree if a transactional test flushed it."""
+    """The home page; rebuilt with the page tree if a transactional test flushed it."""
     home = HomePage.objects.first()
     return home if home is not None else _rebuild_page_tree()
 
