@@ -1,5 +1,13 @@
 import pytest
 
+pytest_plugins = ["tests.browser_fixtures"]
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if "tests/browser/" in str(item.fspath):
+            item.add_marker(pytest.mark.browser)
+
 
 @pytest.fixture(autouse=True)
 def _media_root(settings, tmp_path):

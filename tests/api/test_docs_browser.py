@@ -4,12 +4,10 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.browser.conftest import browser, page  # noqa: F401  (the shared chromium fixtures)
-
 pytestmark = pytest.mark.browser
 
 
-def test_swagger_ui_renders_without_csp_violations_or_third_party_requests(live_server, page):  # noqa: F811
+def test_swagger_ui_renders_without_csp_violations_or_third_party_requests(live_server, page):
     messages, hosts = [], set()
     page.on("console", lambda message: messages.append(message.text))
     page.on("request", lambda request: hosts.add(urlsplit(request.url).netloc))
