@@ -6,14 +6,21 @@ from masthead.core import services
 
 
 class Command(BaseCommand):
-    help = "Serve the site with the production app server (granian, WSGI)."
+    help = "Serve the site with the production app server (granian or gunicorn, WSGI)."
 
     def add_arguments(self, parser):
         parser.add_argument("--bind", default="127.0.0.1:8000", help="HOST:PORT")
+        parser.add_argument(
+            "--server",
+            choices=services.SERVERS,
+            default=services.DEFAULT_SERVER,
+            help=f"app server (default {services.DEFAULT_SERVER}, chosen by `make bench`)",
+        )
         parser.add_argument("--workers", type=int, default=services.default_worker_count())
         parser.add_argument("--threads", type=int, default=int(os.environ.get("THREADS", "4")))
 
-    def handle(self, *args, bind, workers, threads, **options):
+    def handle(self, *args, bind, server, workers, threads, **options):
         services.ensure_static_collected()
-        argv = services.server_command(bind=bind, workers=workers, threads=threads)
+        argv = services.server_command(bind=bind, workers=workers, threads=threads, server=server)
+        # exec: the server replaces this process, so signals reach it directly.
         os.execv(argv[0], argv)

@@ -1,0 +1,119 @@
+"""`masthead serve` starts the chosen production server; /healthz answers through it."""
+
+import contextlib
+import http.client
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from masthead.core import services
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_healthz_is_plain_ok_and_never_stored(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.content == b"ok"
+    assert response["Content-Type"] == "text/plain; charset=utf-8"
+    assert response["Cache-Control"] == "no-store"
+
+
+def test_healthz_refuses_writes(client):
+    assert client.post("/healthz").status_code == 405
+
+
+def test_gunicorn_command_uses_threaded_workers():
+    argv = services.server_command(bind="[::1]:9000", workers=3, threads=5, server="gunicorn")
+    assert Path(argv[0]).name == "gunicorn"
+    assert argv[argv.index("--worker-class") + 1] == "gthread"
+    assert argv[argv.index("--workers") + 1] == "3"
+    assert argv[argv.index("--threads") + 1] == "5"
+    assert argv[argv.index("--bind") + 1] == "[::1]:9000"
+    assert argv[-1] == "masthead.wsgi:application"
+
+
+def test_granian_command_serves_wsgi():
+    argv = services.server_command(bind="127.0.0.1:9001", workers=2, threads=4, server="granian")
+    assert Path(argv[0]).name == "granian"
+    assert argv[argv.index("--interface") + 1] == "wsgi"
+    assert argv[argv.index("--port") + 1] == "9001"
+    assert argv[argv.index("--blocking-threads") + 1] == "4"
+
+
+def test_unknown_server_is_refused():
+    with pytest.raises(ValueError, match="unknown server"):
+        services.server_command(bind="127.0.0.1:9002", workers=1, threads=1, server="uwsgi")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def get_healthz(port: int, deadline: float) -> http.client.HTTPResponse:
+    while True:
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+            conn.request("GET", "/healthz")
+            response = conn.getresponse()
+            response.body = response.read()
+            return response
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
+
+
+def worker_pids(pid: int) -> list[str]:
+    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    return [c for c in children if Path(f"/proc/{c}/cmdline").exists()]
+
+
+@pytest.fixture(scope="module")
+def production_env(tmp_path_factory):
+    """The production settings (not tests.settings) against a throwaway data dir."""
+    leaked = ("DJANGO_", "MASTHEAD_", "DATABASE_URL", "CACHE_URL")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(leaked)}
+    env.update(
+        MASTHEAD_DATA_DIR=str(tmp_path_factory.mktemp("serve-data")),
+        DEBUG="false",
+        LOG_LEVEL="ERROR",
+    )
+    return env
+
+
+@pytest.mark.parametrize("server", services.SERVERS)
+def test_serve_starts_the_server_and_stops_on_sigterm(server, production_env):
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "masthead.cli", "serve", "--server", server]
+        + ["--bind", f"127.0.0.1:{port}", "--workers", "1", "--threads", "2"],
+        env=production_env,
+        cwd=ROOT,
+        start_new_session=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        response = get_healthz(port, time.monotonic() + 90)
+        assert response.status == 200
+        assert response.body == b"ok"
+        assert response.getheader("Cache-Control") == "no-store"
+        # serve execs the server, so the process we started is the server itself.
+        argv = Path(f"/proc/{proc.pid}/cmdline").read_bytes().split(b"\0")
+        assert Path(argv[1].decode()).name == server
+        assert len(worker_pids(proc.pid)) == 1
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        output = proc.communicate(timeout=30)[0].decode(errors="replace")
+    assert proc.returncode == 0, output
+    with pytest.raises(OSError), contextlib.closing(socket.socket()) as sock:
+        sock.connect(("127.0.0.1", port))
