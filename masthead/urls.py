@@ -13,6 +13,7 @@ urlpatterns = [
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("robots.txt", robots_txt, name="robots_txt"),
+    path("healthz", include("masthead.core.health")),
     *api_urlpatterns,
     *syndication_urls.urlpatterns,
     path("", include("masthead.newsroom.urls")),
