@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "masthead.theme",
     "masthead.newsroom",
     "masthead.api",
+    "masthead.metrics",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
     "wagtail.contrib.settings",
@@ -76,6 +77,10 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.gzip.GZipMiddleware",
+    # ETag + 304 for everything the page cache does not answer itself.
+    "django.middleware.http.ConditionalGetMiddleware",
+    # Inside the two above: stores shareable pages (see masthead.core.pagecache).
+    "masthead.core.pagecache.middleware.PageCacheMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -133,9 +138,31 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- cache ----------------------------------------------------------------
-CACHES = {
-    "default": env.dj_cache_url("CACHE_URL", default=f"file://{DATA_DIR / 'cache'}"),
-}
+# The embedded default is diskcache: SQLite-backed, safe across processes, with an
+# atomic add() and ~10 us reads.  Django's FileBasedCache lists every cache file on
+# each set() to cull, which costs milliseconds once a few thousand entries exist.
+if env.str("CACHE_URL", ""):
+    CACHES = {"default": env.dj_cache_url("CACHE_URL")}
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "masthead.core.cache.PersistentDiskCache",
+            "LOCATION": str(DATA_DIR / "cache"),
+            "TIMEOUT": 300,
+            "SHARDS": 4,
+            "DATABASE_TIMEOUT": 0.25,
+            "OPTIONS": {"size_limit": env.int("CACHE_SIZE_LIMIT_BYTES", 512 * 1024 * 1024)},
+        },
+        # Wagtail rewrites every rendition it reads back into its cache on each
+        # render; in process memory that costs nothing.  A stale entry can only
+        # outlive an image's deletion by TIMEOUT, on this one machine.
+        "renditions": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "renditions",
+            "TIMEOUT": 600,
+            "OPTIONS": {"MAX_ENTRIES": 5000},
+        },
+    }
 CACHES["default"].setdefault("KEY_PREFIX", env.str("CACHE_KEY_PREFIX", "masthead"))
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
@@ -291,6 +318,48 @@ ADMIN_CSP = {
 # --- masthead -------------------------------------------------------------
 MASTHEAD_PAGE_SIZE = env.int("MASTHEAD_PAGE_SIZE", 12)
 MASTHEAD_NEWS_SITEMAP_HOURS = 48
+
+# View counting (masthead.metrics).  The buffer is "memory" (per process, flushed by
+# each process) or a redis:// URL; empty means Redis when the cache is Redis.
+MASTHEAD_VIEW_BUFFER = env.str("MASTHEAD_VIEW_BUFFER", "")
+MASTHEAD_VIEW_REDIS_PREFIX = env.str("MASTHEAD_VIEW_REDIS_PREFIX", "masthead:views")
+# Seconds between flushes in each server process; 0 leaves flushing to explicit calls.
+MASTHEAD_VIEW_FLUSH_SECONDS = env.float("MASTHEAD_VIEW_FLUSH_SECONDS", 0 if TESTING else 5)
+MASTHEAD_VIEW_DEDUPE_SECONDS = 30 * 60
+MASTHEAD_VIEW_CLAIM_RETENTION_SECONDS = 6 * 3600
+MASTHEAD_VIEW_IDS_SECONDS = env.float("MASTHEAD_VIEW_IDS_SECONDS", 60)
+MASTHEAD_VIEW_COUNT_CACHE_SECONDS = 60
+MASTHEAD_VIEW_COUNTS_MAX_AGE = 5
+MASTHEAD_VIEW_TRENDING_CACHE_SECONDS = env.int("MASTHEAD_VIEW_TRENDING_CACHE_SECONDS", 300)
+# The request header holding the reader's address; behind a proxy, HTTP_X_FORWARDED_FOR.
+MASTHEAD_VIEW_CLIENT_IP_HEADER = env.str("MASTHEAD_VIEW_CLIENT_IP_HEADER", "REMOTE_ADDR")
+
+# Page cache (masthead.core.pagecache): anonymous GETs of public pages, answered
+# before Django's middleware.  Entries are shared through CACHES[PAGE_CACHE_ALIAS]
+# and kept per process in an LRU of PAGE_CACHE_MEMORY_MB; a content generation
+# (a file in DATA_DIR on one machine, a cache key with Redis) invalidates them.
+PAGE_CACHE_ENABLED = env.bool("PAGE_CACHE_ENABLED", True)
+PAGE_CACHE_ALIAS = "default"
+PAGE_CACHE_TIMEOUT = env.int("PAGE_CACHE_TIMEOUT", 300)  # seconds an entry lives at most
+# What browsers and CDNs get: short, since they cannot see the generation.
+PAGE_CACHE_MAX_AGE = env.int("PAGE_CACHE_MAX_AGE", 60)
+PAGE_CACHE_STALE_WHILE_REVALIDATE = env.int("PAGE_CACHE_STALE_WHILE_REVALIDATE", 30)
+PAGE_CACHE_MEMORY_BYTES = env.int("PAGE_CACHE_MEMORY_MB", 16) * 1024 * 1024
+PAGE_CACHE_MAX_ENTRY_BYTES = 2 * 1024 * 1024
+# "file", "cache", or empty: a file unless the cache is shared between machines.
+PAGE_CACHE_GENERATION_STORE = env.str("PAGE_CACHE_GENERATION_STORE", "")
+PAGE_CACHE_GENERATION_FILE = DATA_DIR / "page-cache.generation"
+PAGE_CACHE_EXCLUDED_PATHS = [
+    "/admin/",
+    "/api/",
+    "/search/",
+    "/reader/",
+    "/metrics/",
+    "/healthz",
+    "/static/",
+    "/media/",
+    "/documents/",
+]
 
 LOGGING = {
     "version": 1,

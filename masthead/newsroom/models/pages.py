@@ -13,14 +13,44 @@ from wagtail.fields import StreamField
 from wagtail.models import Orderable, Page, PageManager
 from wagtail.search import index
 
+from masthead.metrics.panels import ReadershipPanel
+
 from ..blocks import ArticleBodyBlock
 from .queries import ArticleQuerySet
 
 
-class HomePage(Page):
+class DirectChildRoute:
+    """Route to a child in one query of its concrete model.
+
+    Wagtail's Page.route fetches the child as a base Page, then again as its
+    specific type; a publication's tree has one child type per level, so it
+    can be read directly.
+    """
+
+    child_model_name: str
+
+    def route(self, request, path_components):
+        if not path_components:
+            return super().route(request, path_components)
+        child_model = self._meta.apps.get_model("newsroom", self.child_model_name)
+        child = (
+            child_model.objects.filter(
+                path__startswith=self.path, depth=self.depth + 1, slug=path_components[0]
+            )
+            .select_related(*child_model.route_select_related)
+            .first()
+        )
+        if child is None:
+            return super().route(request, path_components)
+        child._cached_parent_obj = self
+        return child.route(request, path_components[1:])
+
+
+class HomePage(DirectChildRoute, Page):
     """The front page: lead stories, the latest from each section."""
 
     intro = models.CharField(max_length=250, blank=True)
+    child_model_name = "SectionPage"
 
     content_panels = [*Page.content_panels, FieldPanel("intro")]
     subpage_types = ["newsroom.SectionPage"]
@@ -38,8 +68,11 @@ class HomePage(Page):
         return context
 
 
-class SectionPage(Page):
+class SectionPage(DirectChildRoute, Page):
     """A section of the publication (News, Analysis, ...); its children are its articles."""
+
+    child_model_name = "ArticlePage"
+    route_select_related: tuple[str, ...] = ()
 
     description = models.CharField(max_length=300, blank=True)
     lists_all_articles = models.BooleanField(
@@ -105,6 +138,8 @@ class ArticlePage(Page):
     )
     original_author = models.CharField(max_length=120, blank=True)
 
+    route_select_related = ("featured_image",)
+
     reading_minutes = models.PositiveSmallIntegerField(default=1, editable=False)
     word_count = models.PositiveIntegerField(default=0, editable=False)
 
@@ -129,6 +164,7 @@ class ArticlePage(Page):
             [FieldPanel("source_name"), FieldPanel("original_author"), FieldPanel("original_url")],
             "Syndication",
         ),
+        ReadershipPanel(heading="Readership"),
     ]
     search_fields = [
         *Page.search_fields,
@@ -166,7 +202,7 @@ class ArticlePage(Page):
 
     @cached_property
     def author_list(self) -> list:
-        return [aa.author for aa in self.article_authors.all()]
+        return [aa.author for aa in self.article_authors.select_related("author__avatar")]
 
     @property
     def published_at(self):
