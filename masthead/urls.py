@@ -16,6 +16,7 @@ urlpatterns = [
     path("healthz", include("masthead.core.health")),
     *api_urlpatterns,
     *syndication_urls.urlpatterns,
+    path("", include("masthead.metrics.urls")),
     path("", include("masthead.newsroom.urls")),
 ]
 

@@ -57,3 +57,4 @@ api = MastheadAPI(
 )
 install_problem_handlers(api)
 api.add_router("/", newsroom_router)
+api.add_router("/", "masthead.metrics.api.router")

@@ -15,6 +15,7 @@ from wagtail.models import Site
 from masthead.api.pagination import PageParams, paginate_by_key
 from masthead.api.problems import BAD_REQUEST, INVALID, NOT_FOUND, invalid_parameter
 from masthead.api.streamfield import absolutize_html, image_json, stream_json
+from masthead.metrics import selectors as metrics
 
 from . import selectors
 from .models import Author
@@ -89,6 +90,7 @@ class ArticleSummary(Schema):
     reading_minutes: int
     featured_image: FeaturedImage | None
     syndication: Syndication | None
+    view_count: int = Field(description="Counted reader views, all time.")
 
 
 class Block(Schema):
@@ -226,6 +228,7 @@ def _article_summary(article, request: HttpRequest) -> dict:
         "published_at": article.published_at,
         "updated_at": article.updated_at,
         "reading_minutes": article.reading_minutes,
+        "view_count": metrics.view_count_of(article),
         "featured_image": None
         if image is None
         else {
@@ -325,7 +328,7 @@ def list_articles(
     filters: Query[ArticleFilters],
     page: Query[PageParams],
 ):
-    articles = selectors.articles_for_api()
+    articles = selectors.articles_for_api().select_related("view_total")
     if filters.section:
         section = _section_or_none(request, filters.section)
         if section is None:

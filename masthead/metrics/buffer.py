@@ -1,0 +1,192 @@
+"""Where counted views wait before a flush writes them: one small interface, two variants.
+
+- InProcessBuffer: a list swapped under a lock; right for one machine, where the
+  server's own processes flush it (a daemon thread, and once more at exit).
+- RedisBuffer: a Redis list shared by every app server; a flush atomically
+  renames it to a key of its own, so views sent during the flush land in a
+  fresh list and two processes flushing at once never take the same views.
+  A flush that dies after the rename leaves its key behind; the next flush
+  anywhere picks it up once it is older than STALE_SECONDS.
+
+Replaying a batch is harmless: the flush counts a view only if it can take the
+visitor's claim in the database (see models.ViewClaim), so nothing counts twice.
+"""
+
+import abc
+import threading
+import time
+import uuid
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class ViewEvent:
+    visitor: str  # salted hash of (salt, IP, user agent, article)
+    article_id: int
+    at: int  # Unix seconds
+    referrer: str = ""  # another site's domain name, or ""
+
+    def pack(self) -> str:
+        return f"{self.visitor}|{self.article_id}|{self.at}|{self.referrer}"
+
+    @classmethod
+    def unpack(cls, raw: bytes | str) -> "ViewEvent":
+        text = raw.decode() if isinstance(raw, bytes) else raw
+        visitor, article_id, at, referrer = text.split("|", 3)
+        return cls(visitor, int(article_id), int(at), referrer)
+
+
+Apply = Callable[[list[ViewEvent]], object]
+
+
+class ViewBuffer(abc.ABC):
+    @abc.abstractmethod
+    def add(self, event: ViewEvent) -> None:
+        """Keep one view until the next flush."""
+
+    @abc.abstractmethod
+    def pending_count(self, article_id: int) -> int:
+        """Views of this article waiting to be flushed (as far as this process can see)."""
+
+    @abc.abstractmethod
+    def flush(self, apply: Apply) -> int:
+        """Hand the waiting views to `apply` (which writes them in one transaction);
+        returns how many were handed over.  If `apply` raises, the views stay buffered."""
+
+    @abc.abstractmethod
+    def reset(self) -> None:
+        """Forget every waiting view (tests, and a process that inherited another's state)."""
+
+
+class InProcessBuffer(ViewBuffer):
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._flush_lock = threading.Lock()  # one flush at a time keeps views in order
+        self._events: list[ViewEvent] = []
+        self._counts: Counter[int] = Counter()  # waiting and in-flight, per article
+
+    def add(self, event: ViewEvent) -> None:
+        with self._lock:
+            self._events.append(event)
+            self._counts[event.article_id] += 1
+
+    def pending_count(self, article_id: int) -> int:
+        return self._counts.get(article_id, 0)
+
+    def flush(self, apply: Apply) -> int:
+        with self._flush_lock:
+            with self._lock:
+                batch, self._events = self._events, []
+            if not batch:
+                return 0
+            try:
+                apply(batch)
+            except BaseException:
+                # Put the views back in front of any that arrived meanwhile.
+                with self._lock:
+                    self._events[:0] = batch
+                raise
+            with self._lock:
+                self._counts.subtract(event.article_id for event in batch)
+                self._counts = +self._counts  # drop zeros
+            return len(batch)
+
+    def reset(self) -> None:
+        with self._lock:
+            self._events = []
+            self._counts = Counter()
+
+
+# Atomically move the waiting list (and its per-article counts) to a flush's own key.
+_TAKE_SCRIPT = """
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+redis.call('RENAME', KEYS[1], KEYS[3])
+if redis.call('EXISTS', KEYS[2]) == 1 then redis.call('RENAME', KEYS[2], KEYS[4]) end
+return 1
+"""
+
+
+class RedisBuffer(ViewBuffer):
+    STALE_SECONDS = 60
+
+    def __init__(self, url: str, *, prefix: str = "masthead:views") -> None:
+        import redis
+
+        self._redis = redis.Redis.from_url(url)
+        self._errors = (redis.RedisError,)
+        self.prefix = prefix
+        self._pending = f"{prefix}:pending"
+        self._counts = f"{prefix}:pending-counts"
+        self._take = self._redis.register_script(_TAKE_SCRIPT)
+
+    def add(self, event: ViewEvent) -> None:
+        pipe = self._redis.pipeline(transaction=True)
+        pipe.rpush(self._pending, event.pack())
+        pipe.hincrby(self._counts, str(event.article_id), 1)
+        pipe.execute()
+
+    def pending_count(self, article_id: int) -> int:
+        try:
+            value = self._redis.hget(self._counts, str(article_id))
+        except self._errors:
+            return 0  # a count shown a little low beats a page that fails
+        return int(value or 0)
+
+    def _flushing_keys(self) -> Iterable[str]:
+        for raw in self._redis.scan_iter(match=f"{self.prefix}:flushing:*", count=100):
+            key = raw.decode()
+            if not key.endswith(":counts"):
+                yield key
+
+    def flush(self, apply: Apply) -> int:
+        now = int(time.time())
+        token = f"{self.prefix}:flushing:{now}:{uuid.uuid4().hex}"
+        self._take(keys=[self._pending, self._counts, token, f"{token}:counts"])
+        handed = 0
+        for key in self._flushing_keys():
+            started = int(key.split(":")[-2])
+            if key != token and now - started < self.STALE_SECONDS:
+                continue  # another process's flush, still in progress
+            raw = self._redis.lrange(key, 0, -1)
+            if raw:
+                apply([ViewEvent.unpack(item) for item in raw])
+                handed += len(raw)
+            self._redis.delete(key, f"{key}:counts")
+        return handed
+
+    def reset(self) -> None:
+        keys = [self._pending, self._counts]
+        for key in self._flushing_keys():
+            keys += [key, f"{key}:counts"]
+        self._redis.delete(*keys)
+
+
+class LocalClaims:
+    """This process's memory of recent views, to drop repeats before they reach a buffer.
+
+    Only a shortcut: the database claim at flush time is what decides.
+    """
+
+    PRUNE_EVERY = 60
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._until: dict[str, int] = {}
+        self._pruned = 0
+
+    def take(self, visitor: str, *, now: int, window: int) -> bool:
+        with self._lock:
+            if now - self._pruned >= self.PRUNE_EVERY:
+                self._until = {k: v for k, v in self._until.items() if v > now}
+                self._pruned = now
+            if self._until.get(visitor, 0) > now:
+                return False
+            self._until[visitor] = now + window
+            return True
+
+    def reset(self) -> None:
+        with self._lock:
+            self._until = {}
+            self._pruned = 0
