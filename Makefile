@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PG_URL ?= postgres://postgres@127.0.0.1:5432/masthead
 
-.PHONY: install install-test run test test-sqlite test-postgres bench lint format clean
+.PHONY: install install-test run test test-sqlite test-postgres bench bench-tools lint format clean
 
 # The virtualenv is rebuilt only when pyproject.toml changes.
 $(VENV)/.installed: pyproject.toml scripts/find-python.sh
@@ -39,8 +39,18 @@ test-sqlite:
 test-postgres:
 	DATABASE_URL=$(PG_URL) $(BIN)/pytest -q -m "not browser" -p no:randomly
 
-bench: install-test
+# Loads the production server on 127.0.0.1 with wrk for a bounded time (~5 min);
+# the Markdown report goes to bench/results/.  Not part of `make test`.
+bench: install-test bench-tools
 	$(BIN)/python bench/run.py
+
+# wrk and nginx (the static-file limit) from Debian, when missing.
+bench-tools:
+	@if ! command -v wrk >/dev/null || ! PATH="$$PATH:/usr/sbin" command -v nginx >/dev/null; then \
+	  apt-get update -qq && \
+	  { DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk nginx-light || \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk nginx; }; \
+	fi
 
 lint: install-test
 	$(BIN)/ruff check .

@@ -1,19 +1,23 @@
-"""Start the production server on loopback against a prepared data dir, for measurements."""
+"""The production server on loopback against a prepared data dir, and its memory."""
 
 import contextlib
 import http.client
 import os
+import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 MASTHEAD = [sys.executable, "-m", "masthead.cli"]
+PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
 
 
 def bench_env(data_dir: Path, **extra: str) -> dict:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
+    """Production settings (DEBUG off, embedded SQLite and cache) in `data_dir`."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "MASTHEAD_"))}
     env.update({"MASTHEAD_DATA_DIR": str(data_dir), "DEBUG": "false", "LOG_LEVEL": "ERROR"})
     env.pop("DATABASE_URL", None)
     env.pop("CACHE_URL", None)
@@ -21,25 +25,46 @@ def bench_env(data_dir: Path, **extra: str) -> dict:
     return env
 
 
+def manage(data_dir: Path, *args: str, **kwargs) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [*MASTHEAD, *args], env=bench_env(data_dir), cwd=ROOT, check=True, **kwargs
+    )
+
+
 def prepare(data_dir: Path) -> None:
     """Migrate and load the demo publication once; later runs reuse it."""
-    env = bench_env(data_dir)
-    subprocess.run([*MASTHEAD, "migrate", "-v0"], env=env, cwd=ROOT, check=True)
-    subprocess.run([*MASTHEAD, "demo", "--if-empty"], env=env, cwd=ROOT, check=True)
+    manage(data_dir, "migrate", "-v0")
+    manage(data_dir, "demo", "--if-empty")
+    # `serve` collects only when there is no manifest; the tree may have new assets.
+    manage(data_dir, "collectstatic", "--noinput", "-v0")
     # Search indexing normally happens in the worker; the bench has no worker.
-    subprocess.run(
-        [*MASTHEAD, "db_worker", "--batch", "--no-startup-delay"],
-        env=env,
-        cwd=ROOT,
-        check=True,
+    manage(
+        data_dir,
+        "db_worker",
+        "--batch",
+        "--no-startup-delay",
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
 
 
-def wait_ready(port: int, timeout: float = 30.0) -> None:
+def shell(data_dir: Path, code: str) -> str:
+    return manage(data_dir, "shell", "-c", code, capture_output=True, text=True).stdout
+
+
+def article_urls(data_dir: Path) -> list[str]:
+    code = (
+        "from masthead.newsroom.models import ArticlePage\n"
+        "for a in ArticlePage.objects.live().newest_first(): print(a.url)"
+    )
+    return [line for line in shell(data_dir, code).splitlines() if line.startswith("/")]
+
+
+def wait_ready(port: int, proc: subprocess.Popen, timeout: float = 60.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"server exited with {proc.returncode} before answering")
         with contextlib.suppress(OSError):
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
             conn.request("GET", "/robots.txt")
@@ -51,32 +76,82 @@ def wait_ready(port: int, timeout: float = 30.0) -> None:
 
 @contextlib.contextmanager
 def running_server(data_dir: Path, port: int, *, args=(), env_extra=None):
-    env = bench_env(data_dir, **(env_extra or {}))
+    """`masthead serve` on 127.0.0.1:`port`; stopped (SIGTERM, then SIGKILL) on exit."""
     proc = subprocess.Popen(
         [*MASTHEAD, "serve", "--bind", f"127.0.0.1:{port}", *args],
-        env=env,
+        env=bench_env(data_dir, **(env_extra or {})),
         cwd=ROOT,
         start_new_session=True,
     )
     try:
-        wait_ready(port)
+        wait_ready(port, proc)
         yield proc
     finally:
-        os.killpg(proc.pid, 15)
-        proc.wait(timeout=20)
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
 
 
-def article_urls(data_dir: Path) -> list[str]:
-    code = (
-        "from masthead.newsroom.models import ArticlePage\n"
-        "for a in ArticlePage.objects.live().newest_first(): print(a.url)"
-    )
-    out = subprocess.run(
-        [*MASTHEAD, "shell", "-c", code],
-        env=bench_env(data_dir),
-        cwd=ROOT,
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
-    return [line for line in out.splitlines() if line.startswith("/")]
+def process_tree(root: int) -> list[int]:
+    """`root` and all its descendants, from /proc/<pid>/task/<tid>/children."""
+    pids, i = [root], 0
+    while i < len(pids):
+        pid, i = pids[i], i + 1
+        with contextlib.suppress(OSError):
+            for tid in os.listdir(f"/proc/{pid}/task"):
+                with contextlib.suppress(OSError):
+                    children = Path(f"/proc/{pid}/task/{tid}/children").read_text()
+                    pids.extend(int(c) for c in children.split())
+    return pids
+
+
+def rss_bytes(pid: int) -> int:
+    return int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * PAGE_SIZE
+
+
+def pss_bytes(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+        if line.startswith("Pss:"):
+            return int(line.split()[1]) * 1024
+    return 0
+
+
+class MemorySampler:
+    """Peak summed RSS (and PSS) of a process tree, sampled every `interval` seconds.
+
+    RSS counts pages shared between the forked workers once per process, so the
+    sum overstates what the tree costs the machine; PSS splits shared pages
+    between their sharers and is reported beside it.
+    """
+
+    def __init__(self, root: int, interval: float = 0.1):
+        self.root, self.interval = root, interval
+        self.peak_rss = self.peak_pss = self.samples = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def sample(self) -> None:
+        rss = pss = 0
+        for pid in process_tree(self.root):
+            with contextlib.suppress(OSError, ValueError, IndexError):
+                rss += rss_bytes(pid)
+                pss += pss_bytes(pid)
+        self.peak_rss, self.peak_pss = max(self.peak_rss, rss), max(self.peak_pss, pss)
+        self.samples += 1
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self.sample()
+            self._stop.wait(self.interval)
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join()
+        self.sample()
