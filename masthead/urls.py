@@ -18,6 +18,7 @@ urlpatterns = [
     *syndication_urls.urlpatterns,
     path("", include("masthead.metrics.urls")),
     path("", include("masthead.newsroom.urls")),
+    path("", include("masthead.core.urls")),
 ]
 
 if settings.SERVE_MEDIA:

@@ -8,7 +8,9 @@ class CoreConfig(AppConfig):
     verbose_name = "Operations"
 
     def ready(self):
+        from . import signals
         from .services import sync_default_site
 
         # core has no models, so hang on the newsroom app's post_migrate (it owns the home page).
         post_migrate.connect(sync_default_site, dispatch_uid="masthead-sync-default-site")
+        signals.connect()

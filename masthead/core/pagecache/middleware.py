@@ -1,0 +1,104 @@
+"""The store side of the page cache, and caching headers for every public response.
+
+Placed after GZipMiddleware and ConditionalGetMiddleware in MIDDLEWARE (so
+inside them): it sees the uncompressed body with every header the inner
+middleware added (CSP, security headers), and answers with exactly what a
+later hit will send, so a miss and a hit differ only in X-Cache.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from django.http import HttpResponse
+from django.utils.http import split_directive_names
+
+from .app import LOOKUP_ENVIRON_KEY, has_cookie, is_candidate
+from .config import STORED_CONTENT_TYPES, PageCacheConfig
+from .entry import OWN_HEADERS, Entry, compress
+
+logger = logging.getLogger(__name__)
+
+# A response that varies on anything else cannot be keyed by URL alone.  Cookie is
+# harmless here: candidates carry no session cookie, so the page was rendered for
+# an anonymous reader, as every reader served from the cache will be.
+SHAREABLE_VARY = frozenset({"accept-encoding", "cookie"})
+PRIVATE_DIRECTIVES = frozenset({"private", "no-store", "no-cache"})
+# Signed-in readers get the same HTML as everyone, but a shared cache must never
+# keep a copy made for them; their browser revalidates with the ETag.
+SIGNED_IN_CACHE_CONTROL = "private, no-cache"
+
+
+def shareable(request, response, config: PageCacheConfig) -> bool:
+    """Whether `response` may be served to every anonymous reader of its URL.
+
+    Views opt out the standard way: never_cache, cache_control(private=True),
+    or anything that sets a cookie.
+    """
+    if response.status_code != 200 or response.streaming or response.cookies:
+        return False
+    if getattr(request, "is_preview", False):
+        return False
+    if response.has_header("Content-Encoding"):
+        return False
+    content_type = response.get("Content-Type", "").partition(";")[0].strip().lower()
+    if content_type not in STORED_CONTENT_TYPES:
+        return False
+    if PRIVATE_DIRECTIVES.intersection(split_directive_names(response.get("Cache-Control", ""))):
+        return False
+    vary = {v.strip().lower() for v in response.get("Vary", "").split(",") if v.strip()}
+    if not vary <= SHAREABLE_VARY:
+        return False
+    if len(response.content) > config.max_entry_bytes:
+        return False
+    user = getattr(request, "user", None)
+    return not (user is not None and user.is_authenticated)
+
+
+class PageCacheMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.config = PageCacheConfig.from_settings()
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        meta = request.META
+        lookup = meta.get(LOOKUP_ENVIRON_KEY)
+        if LOOKUP_ENVIRON_KEY in meta:
+            response.headers["X-Cache"] = "MISS"
+        if not is_candidate(meta, self.config):
+            if not response.has_header("Cache-Control") and has_cookie(
+                meta.get("HTTP_COOKIE"), self.config.session_cookie
+            ):
+                response.headers["Cache-Control"] = SIGNED_IN_CACHE_CONTROL
+            return response
+        if not shareable(request, response, self.config):
+            return response
+        if not response.has_header("Cache-Control"):
+            response.headers["Cache-Control"] = self.config.cache_control
+        if lookup is None or request.method != "GET":
+            return response
+        return self._store(lookup, meta, response)
+
+    def _store(self, lookup, meta, response):
+        now = time.time()
+        body = response.content
+        headers = tuple((k, v) for k, v in response.items() if k.lower() not in OWN_HEADERS)
+        entry = Entry(
+            generation=lookup.generation,
+            expires=now + self.config.timeout,
+            last_modified_ts=int(now),
+            headers=(*headers, ("Cache-Control", response["Cache-Control"])),
+            identity=body,
+            gzip_body=compress(body),
+        )
+        try:
+            lookup.store.save(lookup.key, entry)
+        except Exception:
+            logger.exception("page cache store failed")
+        status, headers, body = entry.choose(meta, cache_status="MISS")
+        answer = HttpResponse(body, status=status, headers=dict(headers))
+        if status == 304:
+            del answer.headers["Content-Type"]
+        return answer
