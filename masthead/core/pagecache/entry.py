@@ -52,6 +52,20 @@ def accepts_gzip(accept_encoding: str | None) -> bool:
     return False
 
 
+def content_etag(body: bytes, nonce=None) -> str:
+    """A strong hash of `body`, leaving out the CSP nonce it was rendered with.
+
+    Every rendering of a page carries a fresh nonce, so hashing it in would
+    make two renderings of the same content look different and no 304 could
+    follow a re-render.  Leaving it out is safe because a 304 does not carry
+    the Content-Security-Policy header: the browser keeps the body and the
+    policy it stored together, whose nonces match.
+    """
+    if nonce:
+        body = body.replace(str(nonce).encode(), b"")
+    return hashlib.blake2b(body, digest_size=16).hexdigest()
+
+
 def compress(body: bytes) -> bytes | None:
     """The gzip encoding of `body`, or None when it would not be smaller.
 
@@ -96,14 +110,14 @@ class Entry:
         self.headers = headers
         self.identity = identity
         self.gzip = gzip_body
-        self.etag = etag or hashlib.blake2b(identity, digest_size=16).hexdigest()
+        self.etag = etag or content_etag(identity)
         self.last_modified_ts = last_modified_ts
         self.last_modified = last_modified or http_date(last_modified_ts)
         self.size = len(identity) + len(gzip_body or b"") + 64 * (len(headers) + 8)
         self._hit = {
             (status, gz): self.header_list(status=status, gz=gz, cache_status="HIT")
             for status in (200, 304)
-            for gz in (False, True)
+            for gz in ((False, True) if gzip_body is not None else (False,))
         }
 
     def header_list(self, *, status: int, gz: bool, cache_status: str) -> list[tuple[str, str]]:

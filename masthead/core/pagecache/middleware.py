@@ -16,7 +16,7 @@ from django.utils.http import split_directive_names
 
 from .app import LOOKUP_ENVIRON_KEY, has_cookie, is_candidate
 from .config import STORED_CONTENT_TYPES, PageCacheConfig
-from .entry import OWN_HEADERS, Entry, compress
+from .entry import OWN_HEADERS, Entry, compress, content_etag
 
 logger = logging.getLogger(__name__)
 
@@ -56,6 +56,11 @@ def shareable(request, response, config: PageCacheConfig) -> bool:
     return not (user is not None and user.is_authenticated)
 
 
+def _nonce(request):
+    nonce = getattr(request, "_csp_nonce", None)
+    return nonce if nonce else None  # a LazyNonce is falsy until a template used it
+
+
 class PageCacheMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
@@ -67,6 +72,17 @@ class PageCacheMiddleware:
         lookup = meta.get(LOOKUP_ENVIRON_KEY)
         if LOOKUP_ENVIRON_KEY in meta:
             response.headers["X-Cache"] = "MISS"
+        etag = None
+        if (
+            request.method == "GET"
+            and response.status_code == 200
+            and not response.streaming
+            and not response.has_header("ETag")
+            and "no-store" not in response.get("Cache-Control", "")
+        ):
+            # ConditionalGetMiddleware (outside this one) answers 304 with it.
+            etag = content_etag(response.content, _nonce(request))
+            response.headers["ETag"] = f'"{etag}"'
         if not is_candidate(meta, self.config):
             if not response.has_header("Cache-Control") and has_cookie(
                 meta.get("HTTP_COOKIE"), self.config.session_cookie
@@ -79,9 +95,11 @@ class PageCacheMiddleware:
             response.headers["Cache-Control"] = self.config.cache_control
         if lookup is None or request.method != "GET":
             return response
-        return self._store(lookup, meta, response)
+        if etag is None:  # the view set its own; the cache keeps its own kind
+            etag = content_etag(response.content, _nonce(request))
+        return self._store(lookup, meta, response, etag)
 
-    def _store(self, lookup, meta, response):
+    def _store(self, lookup, meta, response, etag: str):
         now = time.time()
         body = response.content
         headers = tuple((k, v) for k, v in response.items() if k.lower() not in OWN_HEADERS)
@@ -92,6 +110,7 @@ class PageCacheMiddleware:
             headers=(*headers, ("Cache-Control", response["Cache-Control"])),
             identity=body,
             gzip_body=compress(body),
+            etag=etag,
         )
         try:
             lookup.store.save(lookup.key, entry)
