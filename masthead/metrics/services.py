@@ -62,11 +62,14 @@ def view_buffer() -> ViewBuffer:
 
 
 def reset_process_state() -> None:
-    """Forget this process's buffered views, recent visitors and cached salts."""
+    """Forget this process's buffered views, recent visitors and cached salts, and read
+    the buffer settings again on next use."""
     state = _process_state()
     state["buffer"].reset()
-    state["claims"].reset()
-    state["salts"].clear()
+    if state["flusher"] is not None:
+        state["flusher"][1].set()
+    with _state_lock:
+        _state.clear()
 
 
 # --- the daily salt -------------------------------------------------------------
