@@ -2,7 +2,6 @@
 
 from django.http import JsonResponse
 from django.urls import reverse
-from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
 from .pagecache.app import ANONYMOUS_READER_STATE
@@ -33,10 +32,8 @@ def reader_state_payload(request) -> dict:
 
 
 @require_safe
-@never_cache
 def reader_state(request):
     response = JsonResponse(reader_state_payload(request))
-    # never_cache says no-cache/no-store/must-revalidate; "private" also tells
-    # any shared cache in between that this answer belongs to one reader.
+    # One reader's answer: no shared cache may keep it, no browser may reuse it.
     response["Cache-Control"] = "private, no-store"
     return response
