@@ -128,5 +128,8 @@ def counts(request: HttpRequest) -> HttpResponse:
         )
     found = selectors.view_counts(sorted({int(p) for p in parts}))
     response = JsonResponse({str(pk): n for pk, n in found.items()})
-    response["Cache-Control"] = f"public, max-age={settings.MASTHEAD_VIEW_COUNTS_MAX_AGE}"
+    # Not cached by default: a reader who just read an article expects to find their view
+    # in its count on the next page; a busy site behind a CDN may allow a few seconds.
+    max_age = settings.MASTHEAD_VIEW_COUNTS_MAX_AGE
+    response["Cache-Control"] = f"public, max-age={max_age}" if max_age > 0 else "no-store"
     return response
