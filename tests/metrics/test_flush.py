@@ -141,3 +141,18 @@ def test_redis_flush_left_half_done_is_recovered_once(redis_buffer):
     assert flush_views() == 5
     assert flush_views() == 0
     assert _stored() == (5, 5)
+
+
+@pytest.mark.django_db
+def test_flush_views_command():
+    from io import StringIO
+
+    from django.core.management import call_command
+    from django.test import Client
+
+    article = make_article()
+    beacon(Client(), article.pk)
+    out = StringIO()
+    call_command("flush_views", stdout=out)
+    assert out.getvalue().strip() == "1 view counted"
+    assert _stored() == (1, 1)
