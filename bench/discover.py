@@ -77,17 +77,21 @@ class Beacon:
 
     def __init__(self, data_dir, path: str, article_ids: list[int], per_thread: int = 500):
         self.data_dir, self.path, self.article_ids = data_dir, path, article_ids
-        self.script = BEACON_LUA.format(
-            ids=", ".join(map(str, article_ids)),
-            run=os.urandom(4).hex(),
-            per_thread=per_thread,
-        )
+        self.per_thread = per_thread
         self.description = (
             f"POST `a=<id>` to `{path}` over {len(article_ids)} live articles, each wrk "
-            f"thread cycling {per_thread} browser user agents (tagged per run) so every "
+            f"thread cycling {per_thread} browser user agents (tagged per wrk run) so every "
             "request is a new visitor for its article and is counted, not deduped."
         )
         self.before = self.stored_views()
+
+    def script(self) -> str:
+        """A fresh tag per wrk invocation: the warm-up's visitors must not recur in the run."""
+        return BEACON_LUA.format(
+            ids=", ".join(map(str, self.article_ids)),
+            run=os.urandom(4).hex(),
+            per_thread=self.per_thread,
+        )
 
     def stored_views(self) -> int:
         from bench.server import shell
@@ -98,8 +102,9 @@ class Beacon:
         """After the server stopped (and flushed): how many of the sent beacons were stored."""
         stored = self.stored_views() - self.before
         return (
-            f"{stored:,} views stored for {sent:,} beacons answered to wrk "
-            f"(up to {slack} more may have been in flight when wrk stopped)."
+            f"{stored:,} views stored for {sent:,} beacons answered 204 to wrk, warm-up "
+            f"included (up to {slack} more may have been in flight when wrk stopped; "
+            "counted after the server's graceful stop)."
         )
 
 

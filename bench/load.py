@@ -72,7 +72,10 @@ def wrk(
     """One wrk run of `seconds` against `url` (loopback only); never longer than that + 30 s."""
     if not url.startswith(("http://127.", "http://localhost")):
         raise ValueError(f"the bench loads loopback addresses only, not {url}")
-    argv = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds:g}s", "--latency"]
+    # A 10 s timeout (wrk's default is 2 s) keeps slow rows measured rather than
+    # reported as socket timeouts with no latency at all.
+    argv = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds:g}s", "--timeout", "10s"]
+    argv.append("--latency")
     if script:
         path = workdir / f"wrk-{abs(hash(script))}.lua"
         path.write_text(script)
@@ -80,4 +83,7 @@ def wrk(
     done = subprocess.run(
         [*argv, url], capture_output=True, text=True, timeout=seconds + 30, check=True
     )
+    # Every raw wrk report is kept beside the data for a second look.
+    with (workdir / "wrk.log").open("a") as log:
+        log.write(f"$ {' '.join(argv)} {url}\n{done.stdout}\n")
     return parse(done.stdout)

@@ -11,6 +11,16 @@ def mib(n: int | None) -> str:
     return "n/a" if not n else f"{n / MIB:.0f} MiB"
 
 
+def ms(value: float) -> str:
+    return (
+        f"{value:.2f} ms"
+        if value < 10
+        else f"{value:.1f} ms"
+        if value < 100
+        else f"{value:,.0f} ms"
+    )
+
+
 def load_table(rows: list[dict], nginx_rps: float) -> list[str]:
     lines = [
         "| # | what | path | requests/s | p50 | p99 | peak RSS (PSS) | vs nginx |",
@@ -24,7 +34,7 @@ def load_table(rows: list[dict], nginx_rps: float) -> list[str]:
         memory = f"{mib(row['rss'])} ({mib(row['pss'])})" if row.get("rss") else "n/a"
         lines.append(
             f"| {row['n']} | {row['what']} | `{row['path']}` | {load.rps:,.0f} "
-            f"| {load.p50_ms:.2f} ms | {load.p99_ms:.2f} ms | {memory} "
+            f"| {ms(load.p50_ms)} | {ms(load.p99_ms)} | {memory} "
             f"| {pct(load.rps / nginx_rps)} |"
         )
     return lines
@@ -50,6 +60,6 @@ def servers_table(results: list[dict]) -> list[str]:
             f"| {r['server']}{' (default)' if r['default'] else ''} "
             f"| {r['workers']} × {r['threads']} "
             f"| {cached.rps:,.0f}/s | {uncached.rps:,.0f}/s | {floor.rps:,.0f}/s "
-            f"| {cached.p99_ms:.2f} ms | {mib(r['rss'])} ({mib(r['pss'])}) | {r['score']:,.0f} |"
+            f"| {ms(cached.p99_ms)} | {mib(r['rss'])} ({mib(r['pss'])}) | {r['score']:,.0f} |"
         )
     return lines

@@ -22,6 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench import discover, load, render, report  # noqa: E402
 from bench.nginx import nginx_binary, static_server  # noqa: E402
+from bench.profile import profile_render  # noqa: E402
 from bench.server import (  # noqa: E402
     ROOT,
     MemorySampler,
@@ -53,18 +54,27 @@ def log(message: str) -> None:
     print(f"[bench] {message}", file=sys.stderr, flush=True)
 
 
-def measure(proc, port: int, path: str, *, script: str | None = None) -> dict:
-    """Warm up, then one timed wrk run, sampling the server tree's memory throughout."""
+def measure(proc, port: int, path: str, *, script: str | None = None, prime: bool = False) -> dict:
+    """Warm up, then one timed wrk run, sampling the server tree's memory throughout.
+
+    `prime` first fetches the page once alone, so a cached row starts from a
+    stored entry rather than from every connection rendering the same cold page.
+    `script` is wrk Lua, or a callable making a fresh one for each wrk run.
+    """
     url = f"http://127.0.0.1:{port}{path}"
+    if prime:
+        fetch_plain(port, path)
     options = {"connections": CONNECTIONS, "threads": WRK_THREADS, "workdir": WORK_DIR}
     with MemorySampler(proc.pid) as memory:
-        warmup = load.wrk(url, seconds=WARMUP, script=script, **options)
-        result = load.wrk(url, seconds=SECONDS, script=script, **options)
-    log(f"{path}: {result.rps:,.0f}/s p99 {result.p99_ms:.2f} ms")
+        fresh = script if callable(script) else lambda: script
+        warmup = load.wrk(url, seconds=WARMUP, script=fresh(), **options)
+        result = load.wrk(url, seconds=SECONDS, script=fresh(), **options)
+    log(f"{path}: {result.rps:,.0f}/s p99 {report.ms(result.p99_ms)}")
     return {
         "load": result,
         "rss": memory.peak_rss,
         "pss": memory.peak_pss,
+        "processes": memory.at_peak,
         "answered": warmup.requests + result.requests,
     }
 
@@ -103,7 +113,7 @@ def compare_servers(article, default, default_rows, switch) -> list[dict]:
             log(f"candidate {server} {workers}x{threads}")
             args = serve_args(server, workers, threads)
             with running_server(DATA_DIR, PORT, args=args) as proc:
-                cached = measure(proc, PORT, article)
+                cached = measure(proc, PORT, article, prime=True)
                 floor = measure(proc, PORT, "/healthz")
             uncached = uncached_article(article, switch, args)
         rows = (cached, uncached, floor)
@@ -129,7 +139,9 @@ def compare_servers(article, default, default_rows, switch) -> list[dict]:
 
 
 def verdict(results: list[dict]) -> tuple[dict, str]:
-    eligible = [r for r in results if r["clean"] and r["rss"] <= RSS_BUDGET] or results
+    # Memory is its own target (at the default worker count), not a tie-breaker here:
+    # every candidate runs the same two workers.
+    eligible = [r for r in results if r["clean"]] or results
     best = max(eligible, key=lambda r: r["score"])
     others = [r for r in eligible if r["server"] != best["server"]]
     if not others:
@@ -170,7 +182,9 @@ def cpu_model() -> str:
 
 def main() -> None:
     started = time.monotonic()
+    load_before = os.getloadavg()[0]
     WORK_DIR.mkdir(parents=True, exist_ok=True)
+    (WORK_DIR / "wrk.log").unlink(missing_ok=True)
     log(f"preparing the demo in {DATA_DIR}")
     prepare(DATA_DIR)
     urls = article_urls(DATA_DIR)
@@ -183,25 +197,30 @@ def main() -> None:
 
     log(f"default server {default}: rows 1, 3-6")
     with running_server(DATA_DIR, PORT) as proc:
+        at_rest = MemorySampler(proc.pid)
+        at_rest.sample()
         html = fetch_plain(PORT, article)
         weight = render.page_weight(PORT, article)
         cache_seen = discover.cache_headers(PORT, article)
-        rows[1] = measure(proc, PORT, article)
+        rows[1] = measure(proc, PORT, article, prime=True)
         rows[3] = measure(proc, PORT, "/healthz")
-        rows[4] = measure(proc, PORT, "/")
-        rows[5] = measure(proc, PORT, "/feed/rss/")
+        rows[4] = measure(proc, PORT, "/", prime=True)
+        rows[5] = measure(proc, PORT, "/feed/rss/", prime=True)
         if beacon:
             rows[6] = measure(proc, PORT, beacon.path, script=beacon.script)
     if beacon:  # the server has stopped, and flushed its buffered views on the way out
         beacon_check = beacon.verify(rows[6]["answered"], slack=2 * CONNECTIONS)
     log("row 2: the article with the page cache off")
     with running_server(DATA_DIR, PORT, env_extra=switch or {}) as proc:
+        uncached_seen = discover.cache_headers(PORT, article)
         times = render.summarize(render.render_times(PORT, urls))
         rows[2] = (
             measure(proc, PORT, article)
             if switch
             else measure(proc, PORT, article, script=load.CACHE_BUST_LUA)
         )
+    log("profile of one uncached article render")
+    profile = profile_render(DATA_DIR, article, switch or {})
     log("nginx: the same article HTML as a static file")
     with static_server(WORK_DIR / "nginx", NGINX_PORT, {"article.html": html}):
         nginx = load.wrk(
@@ -214,6 +233,11 @@ def main() -> None:
     results = compare_servers(article, default, rows, switch)
     best, winner_note = verdict(results)
     elapsed = time.monotonic() - started
+    quiet = (
+        "quiet"
+        if load_before < 0.5
+        else "**busy: other work shares the CPUs, so every rate is low and noisy**"
+    )
 
     today = dt.date.today().isoformat()
     table_rows = [
@@ -242,6 +266,7 @@ def main() -> None:
         f"Machine: {os.cpu_count()} cores ({cpu_model()}), {platform.system()} "
         f"{platform.release()}. Date: {dt.datetime.now().astimezone():%Y-%m-%d %H:%M %Z}.",
         f"Tools: {tool_versions()}.",
+        f"Load average (1 min) before the bench: {load_before:.2f} ({quiet}).",
         "",
         f"Load: `wrk -t{WRK_THREADS} -c{CONNECTIONS} -d{SECONDS:g}s --latency` on 127.0.0.1 "
         f"after a {WARMUP:g} s warm-up of the same URL; wrk shares the machine with the server. "
@@ -255,7 +280,7 @@ def main() -> None:
         "",
         *report.load_table(table_rows, nginx.rps),
         "",
-        *notes(rows, switch, beacon, cache_seen, beacon_check),
+        *notes(rows, switch, beacon, cache_seen, uncached_seen, beacon_check, at_rest),
         "",
         "## Targets",
         "",
@@ -265,7 +290,7 @@ def main() -> None:
         "",
         *report.servers_table(results),
         "",
-        "Score: geometric mean of the three rates. Eligible: no errors, peak RSS <= 250 MiB.",
+        "Score: geometric mean of the three rates; a configuration with errors is not eligible.",
         "",
         winner_note,
         "",
@@ -285,6 +310,10 @@ def main() -> None:
         f"| {times['n']} | {times['median_ms']:.1f} ms | {times['p90_ms']:.1f} ms "
         f"| {times['max_ms']:.1f} ms |",
         "",
+        "## Uncached article page: where the time goes",
+        "",
+        *profile,
+        "",
         "## Article page weight (transferred, compressed; images excluded)",
         "",
         "| HTML | CSS | JS | total | HTML uncompressed |",
@@ -302,7 +331,7 @@ def main() -> None:
     log(f"written to {out.relative_to(ROOT)}")
 
 
-def notes(rows, switch, beacon, cache_seen, beacon_check) -> list[str]:
+def notes(rows, switch, beacon, cache_seen, uncached_seen, beacon_check, at_rest) -> list[str]:
     out = []
     if switch:
         name, value = next(iter(switch.items()))
@@ -312,8 +341,12 @@ def notes(rows, switch, beacon, cache_seen, beacon_check) -> list[str]:
             "- Row 2: settings.py has no page-cache switch, so every request carries a "
             "unique query string (wrk Lua script); a URL-keyed cache misses on each."
         )
-    seen = ", ".join(f"`{k}: {v}`" for k, v in cache_seen.items()) or "none"
-    out.append(f"- Cache headers on the article's second anonymous GET: {seen}.")
+    for label, headers in (("row 1", cache_seen), ("row 2", uncached_seen)):
+        seen = ", ".join(f"`{k}: {v}`" for k, v in headers.items()) or "none"
+        out.append(f"- Cache headers of the article's second anonymous GET, {label}: {seen}.")
+    peak = max(rows.values(), key=lambda row: row["rss"])
+    split = " + ".join(report.mib(n) for n in peak["processes"])
+    out.append(f"- Peak memory by process (master first) at the highest sample: {split}.")
     if beacon:
         out.append(f"- Row 6: {beacon.description}")
         if beacon_check:
@@ -364,7 +397,7 @@ def targets(rows, nginx) -> list[tuple]:
             report.mib(peak),
             peak <= RSS_BUDGET,
         ),
-        ("cached article p99", "< 10 ms", f"{p99:.2f} ms", p99 < 10),
+        ("cached article p99", "< 10 ms", report.ms(p99), p99 < 10),
     ]
 
 

@@ -4,6 +4,7 @@ import contextlib
 import http.client
 import os
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -77,6 +78,8 @@ def wait_ready(port: int, proc: subprocess.Popen, timeout: float = 60.0) -> None
 @contextlib.contextmanager
 def running_server(data_dir: Path, port: int, *, args=(), env_extra=None):
     """`masthead serve` on 127.0.0.1:`port`; stopped (SIGTERM, then SIGKILL) on exit."""
+    if not port_free(port):
+        raise RuntimeError(f"something already listens on 127.0.0.1:{port} (BENCH_PORT)")
     proc = subprocess.Popen(
         [*MASTHEAD, "serve", "--bind", f"127.0.0.1:{port}", *args],
         env=bench_env(data_dir, **(env_extra or {})),
@@ -87,12 +90,39 @@ def running_server(data_dir: Path, port: int, *, args=(), env_extra=None):
         wait_ready(port, proc)
         yield proc
     finally:
+        stop(proc)
+
+
+def group_alive(pgid: int) -> bool:
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def stop(proc: subprocess.Popen, timeout: float = 30.0) -> None:
+    """SIGTERM to the server's process group (a graceful stop), SIGKILL after `timeout`.
+
+    Waits for every process of the group, not just the master: a worker still
+    bound to the port (SO_REUSEPORT) would take a share of the next server's load.
+    """
+    with contextlib.suppress(ProcessLookupError):
         os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        proc.poll()  # reap the master, or the group never empties
+        if not group_alive(proc.pid):
+            return
+        time.sleep(0.1)
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+
+
+def port_free(port: int) -> bool:
+    with socket.socket() as sock:
+        return sock.connect_ex(("127.0.0.1", port)) != 0
 
 
 def process_tree(root: int) -> list[int]:
@@ -130,16 +160,19 @@ class MemorySampler:
     def __init__(self, root: int, interval: float = 0.1):
         self.root, self.interval = root, interval
         self.peak_rss = self.peak_pss = self.samples = 0
+        self.at_peak: list[int] = []  # each process's RSS in the peak sample, master first
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
     def sample(self) -> None:
-        rss = pss = 0
+        each, pss = [], 0
         for pid in process_tree(self.root):
             with contextlib.suppress(OSError, ValueError, IndexError):
-                rss += rss_bytes(pid)
+                each.append(rss_bytes(pid))
                 pss += pss_bytes(pid)
-        self.peak_rss, self.peak_pss = max(self.peak_rss, rss), max(self.peak_pss, pss)
+        if sum(each) > self.peak_rss:
+            self.peak_rss, self.at_peak = sum(each), each
+        self.peak_pss = max(self.peak_pss, pss)
         self.samples += 1
 
     def _run(self) -> None:
