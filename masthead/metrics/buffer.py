@@ -17,7 +17,7 @@ import threading
 import time
 import uuid
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 
 
@@ -99,11 +99,13 @@ class InProcessBuffer(ViewBuffer):
             self._counts = Counter()
 
 
-# Atomically move the waiting list (and its per-article counts) to a flush's own key.
+# Atomically move the waiting list (and its per-article counts) to a flush's own key,
+# and note that key in the set of flushes in progress.
 _TAKE_SCRIPT = """
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
 redis.call('RENAME', KEYS[1], KEYS[3])
 if redis.call('EXISTS', KEYS[2]) == 1 then redis.call('RENAME', KEYS[2], KEYS[4]) end
+redis.call('SADD', KEYS[5], KEYS[3])
 return 1
 """
 
@@ -119,6 +121,7 @@ class RedisBuffer(ViewBuffer):
         self.prefix = prefix
         self._pending = f"{prefix}:pending"
         self._counts = f"{prefix}:pending-counts"
+        self._in_progress = f"{prefix}:flushes"  # keys taken by flushes not yet finished
         self._take = self._redis.register_script(_TAKE_SCRIPT)
 
     def add(self, event: ViewEvent) -> None:
@@ -134,18 +137,20 @@ class RedisBuffer(ViewBuffer):
             return 0  # a count shown a little low beats a page that fails
         return int(value or 0)
 
-    def _flushing_keys(self) -> Iterable[str]:
-        for raw in self._redis.scan_iter(match=f"{self.prefix}:flushing:*", count=100):
-            key = raw.decode()
-            if not key.endswith(":counts"):
-                yield key
+    def take(self, token: str) -> bool:
+        """Move the waiting views to `token`, as a flush does first; False if none wait."""
+        keys = [self._pending, self._counts, token, f"{token}:counts", self._in_progress]
+        return bool(self._take(keys=keys))
+
+    def _taken_keys(self) -> list[str]:
+        return sorted(raw.decode() for raw in self._redis.smembers(self._in_progress))
 
     def flush(self, apply: Apply) -> int:
         now = int(time.time())
         token = f"{self.prefix}:flushing:{now}:{uuid.uuid4().hex}"
-        self._take(keys=[self._pending, self._counts, token, f"{token}:counts"])
+        self.take(token)
         handed = 0
-        for key in self._flushing_keys():
+        for key in self._taken_keys():
             started = int(key.split(":")[-2])
             if key != token and now - started < self.STALE_SECONDS:
                 continue  # another process's flush, still in progress
@@ -153,12 +158,15 @@ class RedisBuffer(ViewBuffer):
             if raw:
                 apply([ViewEvent.unpack(item) for item in raw])
                 handed += len(raw)
-            self._redis.delete(key, f"{key}:counts")
+            pipe = self._redis.pipeline(transaction=True)
+            pipe.delete(key, f"{key}:counts")
+            pipe.srem(self._in_progress, key)
+            pipe.execute()
         return handed
 
     def reset(self) -> None:
-        keys = [self._pending, self._counts]
-        for key in self._flushing_keys():
+        keys = [self._pending, self._counts, self._in_progress]
+        for key in self._taken_keys():
             keys += [key, f"{key}:counts"]
         self._redis.delete(*keys)
 
