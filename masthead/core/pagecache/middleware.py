@@ -4,6 +4,18 @@ Placed after GZipMiddleware and ConditionalGetMiddleware in MIDDLEWARE (so
 inside them): it sees the uncompressed body with every header the inner
 middleware added (CSP, security headers), and answers with exactly what a
 later hit will send, so a miss and a hit differ only in X-Cache.
+
+The CSP nonce: a cached page is replayed byte for byte, with the
+Content-Security-Policy header it was rendered with, so every reader of that
+rendering shares one nonce until the next generation or PAGE_CACHE_TIMEOUT.
+We accept that rather than rewrite the nonce on each hit (a copy of the body
+per hit, a re-compression of the gzip variant, and no stable ETag).  What a
+nonce protects against is injected markup guessing it; markup can only reach
+a cached page through content that is rendered together with a fresh nonce
+(a stored injection is rendered after it is stored; a reflected one changes
+the URL and so the cache key), so a nonce learnt from one rendering never
+appears in a page that also carries the injection.  The policy still forbids
+inline scripts without the nonce and every third-party host.
 """
 
 from __future__ import annotations
