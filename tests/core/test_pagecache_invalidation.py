@@ -21,7 +21,7 @@ from masthead.core.pagecache import bump_generation, current_generation
 from masthead.core.pagecache.generation import COMPACT_AT_BYTES, FileGeneration
 from masthead.newsroom.models import ArticlePage, PublicationSettings
 from tests.core.pagecache_helpers import WSGIClient
-from tests.newsroom.factories import AuthorFactory, make_article, make_section
+from tests.newsroom.factories import AuthorFactory, make_article, make_image, make_section
 
 pytestmark = pytest.mark.django_db
 ROOT = Path(__file__).resolve().parents[2]
@@ -120,6 +120,16 @@ def test_publication_settings_edit_shows_everywhere(
         pub.save()
     assert "The Estuary Herald" in wsgi.get(story.url).text
     assert "The Estuary Herald" in wsgi.get("/").text
+
+
+def test_image_edit_shows_on_the_article(wsgi, news, django_capture_on_commit_callbacks):
+    image = make_image(title="Quay at dusk")
+    story = make_article(section=news, title="Night ferries", featured_image=image)
+    assert 'alt="Quay at dusk"' in cached(wsgi, story.url).text
+    image.title = "Quay at dawn"
+    with django_capture_on_commit_callbacks(execute=True):
+        image.save()
+    assert 'alt="Quay at dawn"' in wsgi.get(story.url).text
 
 
 def test_bump_generation_is_a_service_other_apps_call(
