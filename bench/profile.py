@@ -42,7 +42,7 @@ stats.sort_stats("tottime").print_stats(15)
 stats.sort_stats("cumulative").print_stats(30)
 print("@@QUERIES", len(queries), "@@MS", round(plain_ms, 1))
 for sql in queries:
-    print("@@SQL", " ".join(sql.split())[:160])
+    print("@@SQL", " ".join(sql.split()))
 print("@@PROFILE")
 print(out.getvalue())
 """
@@ -63,7 +63,7 @@ def profile_render(data_dir: Path, path: str, switch: dict, renders: int = 20) -
     summary = next(line for line in head.splitlines() if line.startswith("@@QUERIES"))
     _, queries, _, ms = summary.split()
     tables = collections.Counter(
-        match[1] if (match := re.search(r'FROM "([^"]+)"', line)) else "other"
+        match[1] if (match := re.search(r'\bFROM "([^"]+)"', line)) else line.split()[1]
         for line in head.splitlines()
         if line.startswith("@@SQL")
     )

@@ -346,7 +346,11 @@ def notes(rows, switch, beacon, cache_seen, uncached_seen, beacon_check, at_rest
         out.append(f"- Cache headers of the article's second anonymous GET, {label}: {seen}.")
     peak = max(rows.values(), key=lambda row: row["rss"])
     split = " + ".join(report.mib(n) for n in peak["processes"])
-    out.append(f"- Peak memory by process (master first) at the highest sample: {split}.")
+    rest = " + ".join(report.mib(n) for n in at_rest.at_peak)
+    out.append(
+        f"- Memory by process (master first): {rest} at rest after start; "
+        f"{split} at the highest sample under load."
+    )
     if beacon:
         out.append(f"- Row 6: {beacon.description}")
         if beacon_check:
