@@ -202,7 +202,15 @@ class ArticlePage(Page):
 
     @cached_property
     def author_list(self) -> list:
-        return [aa.author for aa in self.article_authors.select_related("author__avatar")]
+        # Lists prefetch bylines for every article at once; a single article fetches its own
+        # in one joined query.
+        prefetched = getattr(self, "_prefetched_objects_cache", {}).get("article_authors")
+        links = (
+            prefetched
+            if prefetched is not None
+            else self.article_authors.select_related("author__avatar")
+        )
+        return [link.author for link in links]
 
     @property
     def published_at(self):
