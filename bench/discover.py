@@ -39,14 +39,17 @@ def cache_headers(port: int, path: str) -> dict[str, str]:
 
 
 # Each wrk thread cycles its own block of user agents fastest and the articles
-# slowest, so every (user agent, article) pair is new within a run: a fresh
+# slowest, so every (user agent, article) pair is new within a bench run: a fresh
 # visitor hash each time, i.e. a real count, never a dedupe.  A few hundred
-# distinct browser strings per thread is what a real audience sends; a unique
-# string per request would defeat the bot filter's verdict cache unrealistically.
+# distinct browser strings per thread is what a real audience sends.  The timed
+# run starts at the articles after those the warm-up used, with the same user
+# agents, so the bot filter has already judged each string once (as it would
+# have long since in production) and no visitor of the warm-up recurs.
 BEACON_LUA = """
 local ids = {{{ids}}}
 local run = "{run}"
 local per_thread = {per_thread}
+local offset = {offset}
 local next_id = 0
 function setup(thread)
   thread:set("tid", next_id)
@@ -57,7 +60,7 @@ wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
 function request()
   local ua = tid * per_thread + n % per_thread
-  local article = ids[math.floor(n / per_thread) % #ids + 1]
+  local article = ids[(math.floor(n / per_thread) + offset) % #ids + 1]
   n = n + 1
   wrk.headers["User-Agent"] = "Mozilla/5.0 (X11; Linux x86_64; rv:140.0) "
     .. "Gecko/20100101 Firefox/140.0 " .. run .. "." .. ua
@@ -78,19 +81,26 @@ class Beacon:
     def __init__(self, data_dir, path: str, article_ids: list[int], per_thread: int = 500):
         self.data_dir, self.path, self.article_ids = data_dir, path, article_ids
         self.per_thread = per_thread
+        self.tag = os.urandom(4).hex()  # new visitors on every bench run, even within 30 min
         self.description = (
             f"POST `a=<id>` to `{path}` over {len(article_ids)} live articles, each wrk "
-            f"thread cycling {per_thread} browser user agents (tagged per wrk run) so every "
-            "request is a new visitor for its article and is counted, not deduped."
+            f"thread cycling {per_thread} browser user agents (tagged per bench run) and "
+            "the timed run using articles the warm-up did not, so every request is a new "
+            "visitor for its article and is counted, not deduped."
         )
         self.before = self.stored_views()
 
-    def script(self) -> str:
-        """A fresh tag per wrk invocation: the warm-up's visitors must not recur in the run."""
+    def script(self, warmup=None) -> str:
+        """Lua for one wrk run; after `warmup` (its Load), start past the articles it used."""
+        offset = 0
+        if warmup is not None:
+            # wrk's threads split the requests about evenly; one round spare.
+            offset = warmup.requests // self.per_thread + 2
         return BEACON_LUA.format(
             ids=", ".join(map(str, self.article_ids)),
-            run=os.urandom(4).hex(),
+            run=self.tag,
             per_thread=self.per_thread,
+            offset=offset,
         )
 
     def stored_views(self) -> int:

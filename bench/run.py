@@ -59,16 +59,17 @@ def measure(proc, port: int, path: str, *, script: str | None = None, prime: boo
 
     `prime` first fetches the page once alone, so a cached row starts from a
     stored entry rather than from every connection rendering the same cold page.
-    `script` is wrk Lua, or a callable making a fresh one for each wrk run.
+    `script` is wrk Lua, or a callable making it for each wrk run (given the
+    warm-up's result for the timed run).
     """
     url = f"http://127.0.0.1:{port}{path}"
     if prime:
         fetch_plain(port, path)
     options = {"connections": CONNECTIONS, "threads": WRK_THREADS, "workdir": WORK_DIR}
     with MemorySampler(proc.pid) as memory:
-        fresh = script if callable(script) else lambda: script
+        fresh = script if callable(script) else lambda warmup=None: script
         warmup = load.wrk(url, seconds=WARMUP, script=fresh(), **options)
-        result = load.wrk(url, seconds=SECONDS, script=fresh(), **options)
+        result = load.wrk(url, seconds=SECONDS, script=fresh(warmup), **options)
     log(f"{path}: {result.rps:,.0f}/s p99 {report.ms(result.p99_ms)}")
     return {
         "load": result,
