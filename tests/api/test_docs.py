@@ -22,6 +22,8 @@ def test_openapi_document_describes_every_endpoint(client):
         "/api/v1/authors/{slug}",
         "/api/v1/tags",
         "/api/v1/tags/{slug}",
+        "/api/v1/trending",
+        "/api/v1/views",
     }
     list_responses = schema["paths"]["/api/v1/articles"]["get"]["responses"]
     assert set(list_responses) == {"200", "400", "422"}
