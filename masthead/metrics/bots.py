@@ -25,11 +25,12 @@ def is_bot_user_agent(user_agent: str) -> bool:
 
 
 def is_prefetch(request: HttpRequest) -> bool:
-    purpose = request.headers.get("Sec-Purpose", "") or request.headers.get("Purpose", "")
+    meta = request.META  # not request.headers: building that mapping costs more than this
+    purpose = meta.get("HTTP_SEC_PURPOSE", "") or meta.get("HTTP_PURPOSE", "")
     return "prefetch" in purpose.lower()
 
 
 def is_not_a_reader(request: HttpRequest) -> bool:
     if request.method == "HEAD" or is_prefetch(request):
         return True
-    return is_bot_user_agent(request.headers.get("User-Agent", "")[:512])
+    return is_bot_user_agent(request.META.get("HTTP_USER_AGENT", "")[:512])

@@ -138,9 +138,13 @@ def test_the_pixel_counts_and_answers_a_gif(client):
 
 def test_only_the_referring_domain_is_stored(client):
     article = make_article()
-    beacon(client, article.pk, body=f"a={article.pk}&r=www.News.Example.org")
-    beacon(client, article.pk, ip="192.0.2.9", body=f"a={article.pk}&r=testserver")
-    beacon(client, article.pk, ip="192.0.2.10", body=f"a={article.pk}&r=not a domain/../x")
+    sent = [
+        beacon(client, article.pk, body=f"a={article.pk}&r=www.News.Example.org"),
+        beacon(client, article.pk, ip="192.0.2.9", body=f"a={article.pk}&r=testserver"),
+        beacon(client, article.pk, ip="192.0.2.10", body=f"a={article.pk}&r=-bad-.example"),
+        beacon(client, article.pk, ip="192.0.2.11", body=f"a={article.pk}&r=https://x.org/p?q"),
+    ]
+    assert [response.status_code for response in sent] == [204, 204, 204, 400]
     assert flush_views() == 3
     assert list(ReferrerDailyViews.objects.values_list("domain", "views")) == [
         ("news.example.org", 1)
