@@ -178,6 +178,9 @@ class LocalClaims:
     """
 
     PRUNE_EVERY = 60
+    # Past this many visitors, forget them all rather than grow: a busy half hour can see
+    # millions, and the database claims dedupe without this memory anyway.
+    MAX_VISITORS = 50_000
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
@@ -191,6 +194,8 @@ class LocalClaims:
                 self._pruned = now
             if self._until.get(visitor, 0) > now:
                 return False
+            if len(self._until) >= self.MAX_VISITORS:
+                self._until = {}
             self._until[visitor] = now + window
             return True
 

@@ -103,3 +103,17 @@ def test_claims_store_no_address_and_expire(client):
         # The first claim expired more than the retention period ago and was removed.
         assert ViewClaim.objects.count() == 1
         assert ViewClaim.objects.get().visitor != claim.visitor
+
+
+def test_process_memory_of_visitors_is_bounded():
+    """Past LocalClaims.MAX_VISITORS a process starts its memory over; repeats it no longer
+    remembers are refused by the database claim instead (test_the_window_holds_across_processes)."""
+    from masthead.metrics.buffer import LocalClaims
+
+    claims = LocalClaims()
+    claims.MAX_VISITORS = 3
+    assert all(claims.take(f"v{n}", now=100, window=1800) for n in range(3))
+    assert not claims.take("v0", now=100, window=1800)
+    assert claims.take("v3", now=100, window=1800)  # the memory was full: it started over
+    assert claims.take("v0", now=100, window=1800)  # so v0 is no longer remembered here
+    assert len(claims._until) == 2
