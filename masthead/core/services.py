@@ -33,21 +33,13 @@ def server_command(
     port = port or "8000"
     if server == "granian":
         return [
-            _venv_script("granian"),
-            "--interface",
-            "wsgi",
-            "--host",
+            sys.executable,
+            "-m",
+            "masthead.core.granian_server",
             host,
-            "--port",
             port,
-            "--workers",
             str(workers),
-            "--blocking-threads",
             str(threads),
-            "--no-ws",
-            "--log-level",
-            "warning",
-            "masthead.wsgi:application",
         ]
     if server == "gunicorn":
         address = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
@@ -65,6 +57,8 @@ def server_command(
             str(threads),
             "--keep-alive",
             "5",
+            # Load Django once before forking, so workers share its memory.
+            "--preload",
             # The heartbeat file lives in memory, not on a disk that may stall.
             "--worker-tmp-dir",
             "/dev/shm",  # noqa: S108 -- only empty heartbeat files, per worker

@@ -39,12 +39,15 @@ def test_gunicorn_command_uses_threaded_workers():
     assert argv[-1] == "masthead.wsgi:application"
 
 
-def test_granian_command_serves_wsgi():
+def test_granian_command_preloads_django_before_forking():
     argv = services.server_command(bind="127.0.0.1:9001", workers=2, threads=4, server="granian")
-    assert Path(argv[0]).name == "granian"
-    assert argv[argv.index("--interface") + 1] == "wsgi"
-    assert argv[argv.index("--port") + 1] == "9001"
-    assert argv[argv.index("--blocking-threads") + 1] == "4"
+    assert argv[1:3] == ["-m", "masthead.core.granian_server"]
+    assert argv[3:] == ["127.0.0.1", "9001", "2", "4"]
+
+
+def test_gunicorn_command_preloads_django_before_forking():
+    argv = services.server_command(bind="127.0.0.1:9000", workers=2, threads=4, server="gunicorn")
+    assert "--preload" in argv
 
 
 def test_unknown_server_is_refused():
@@ -108,9 +111,14 @@ def test_serve_starts_the_server_and_stops_on_sigterm(server, production_env):
         assert response.body == b"ok"
         assert response.getheader("Cache-Control") == "no-store"
         # serve execs the server, so the process we started is the server itself.
-        argv = Path(f"/proc/{proc.pid}/cmdline").read_bytes().split(b"\0")
-        assert Path(argv[1].decode()).name == server
-        assert len(worker_pids(proc.pid)) == 1
+        cmdline = Path(f"/proc/{proc.pid}/cmdline").read_bytes().decode()
+        assert server in cmdline
+        workers = worker_pids(proc.pid)
+        assert len(workers) == 1
+        # The worker forked from a parent that had loaded Django: its modules are shared.
+        smaps = Path(f"/proc/{workers[0]}/smaps_rollup").read_text()
+        kib = {line.split(":")[0]: int(line.split()[1]) for line in smaps.splitlines()[1:]}
+        assert kib["Pss"] < 0.7 * kib["Rss"]
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
         output = proc.communicate(timeout=30)[0].decode(errors="replace")
