@@ -123,6 +123,9 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+if "postgresql" in DATABASES["default"]["ENGINE"]:
+    # Wagtail's PostgreSQL search backend relies on its lookups and checks.
+    INSTALLED_APPS.append("django.contrib.postgres")
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["CONN_MAX_AGE"] = 0 if TESTING else None
     DATABASES["default"]["OPTIONS"] = {

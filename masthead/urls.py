@@ -6,6 +6,7 @@ from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
 from masthead.api.urls import urlpatterns as api_urlpatterns
+from masthead.core import sites
 from masthead.newsroom import syndication_urls
 from masthead.newsroom.views import robots_txt
 
@@ -30,7 +31,13 @@ if settings.SERVE_MEDIA:
         )
     )
 
-urlpatterns.append(path("", include(wagtail_urls)))
+# Wagtail's own URLs, with its catch-all page view swapped for one that knows the
+# request's site without a query (masthead.core.sites); the name stays the same
+# because Wagtail reverses it for every page URL.
+urlpatterns += [
+    *(p for p in wagtail_urls.urlpatterns if getattr(p, "name", "") != "wagtail_serve"),
+    re_path(wagtail_urls.serve_pattern, sites.serve, name="wagtail_serve"),
+]
 
 handler404 = "masthead.theme.views.page_not_found"
 handler500 = "masthead.theme.views.server_error"

@@ -76,14 +76,22 @@ def ensure_static_collected() -> None:
 
 
 def start_scheduler(*, interval: float, stop: threading.Event) -> threading.Thread:
-    """Publish and unpublish scheduled pages every `interval` seconds until `stop` is set."""
+    """Every `interval` seconds until `stop` is set: scheduled (un)publishing, buffered views."""
 
     def loop() -> None:
+        from masthead.metrics.services import flush_views
+
         while not stop.is_set():
             try:
                 call_command("publish_scheduled", verbosity=0)
             except Exception as exc:  # keep the loop alive; the next tick retries
                 print(f"scheduled publishing failed: {exc}", file=sys.stderr)
+            try:
+                # With the Redis buffer the worker is the safety net that applies
+                # views whose app server died before its own flush.
+                flush_views()
+            except Exception as exc:
+                print(f"flushing views failed: {exc}", file=sys.stderr)
             finally:
                 from django.db import close_old_connections
 

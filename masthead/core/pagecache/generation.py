@@ -129,6 +129,11 @@ def bump_generation() -> None:
     is logged rather than raised: the change itself is already committed, and
     cached pages expire after PAGE_CACHE_TIMEOUT regardless.
     """
+    from masthead.core import memo
+
+    # This process's memos go at once, so its own next read sees the change even
+    # before the commit makes the new generation visible to every process.
+    memo.clear()
     transaction.on_commit(_bump_now, robust=True)
 
 

@@ -16,6 +16,7 @@ from wagtail.search import index
 from masthead.metrics.panels import ReadershipPanel
 
 from ..blocks import ArticleBodyBlock
+from ..privacy import CheapViewRestrictions
 from .queries import ArticleQuerySet
 
 
@@ -32,25 +33,35 @@ class DirectChildRoute:
     def route(self, request, path_components):
         if not path_components:
             return super().route(request, path_components)
-        child_model = self._meta.apps.get_model("newsroom", self.child_model_name)
-        child = (
-            child_model.objects.filter(
-                path__startswith=self.path, depth=self.depth + 1, slug=path_components[0]
-            )
-            .select_related(*child_model.route_select_related)
-            .first()
-        )
+        child = self.find_child(path_components[0])
         if child is None:
             return super().route(request, path_components)
         child._cached_parent_obj = self
         return child.route(request, path_components[1:])
 
+    def find_child(self, slug: str):
+        child_model = self._meta.apps.get_model("newsroom", self.child_model_name)
+        children = child_model.objects.filter(
+            path__startswith=self.path, depth=self.depth + 1, slug=slug
+        )
+        if child_model.route_select_related:
+            children = children.select_related(*child_model.route_select_related)
+        return children.first()
 
-class HomePage(DirectChildRoute, Page):
+
+class HomePage(CheapViewRestrictions, DirectChildRoute, Page):
     """The front page: lead stories, the latest from each section."""
 
     intro = models.CharField(max_length=250, blank=True)
     child_model_name = "SectionPage"
+
+    def find_child(self, slug: str):
+        # Sections are few and change only by edits that bump the generation.
+        from masthead.core.memo import per_generation
+
+        return per_generation(
+            ("newsroom:section", self.path, slug), lambda: super(HomePage, self).find_child(slug)
+        )
 
     content_panels = [*Page.content_panels, FieldPanel("intro")]
     subpage_types = ["newsroom.SectionPage"]
@@ -68,7 +79,7 @@ class HomePage(DirectChildRoute, Page):
         return context
 
 
-class SectionPage(DirectChildRoute, Page):
+class SectionPage(CheapViewRestrictions, DirectChildRoute, Page):
     """A section of the publication (News, Analysis, ...); its children are its articles."""
 
     child_model_name = "ArticlePage"
@@ -116,7 +127,7 @@ class ArticleTag(TaggedItemBase):
     )
 
 
-class ArticlePage(Page):
+class ArticlePage(CheapViewRestrictions, Page):
     """A story: the unit readers read, share and comment on."""
 
     standfirst = models.TextField(
@@ -211,6 +222,10 @@ class ArticlePage(Page):
             else self.article_authors.select_related("author__avatar")
         )
         return [link.author for link in links]
+
+    @cached_property
+    def tag_list(self) -> list:
+        return list(self.tags.all())
 
     @property
     def published_at(self):

@@ -5,6 +5,11 @@ from wagtail.query import PageQuerySet
 class ArticleQuerySet(PageQuerySet):
     """Reads of articles that span relations, named to read like a sentence."""
 
+    def public(self):
+        from ..privacy import any_view_restrictions
+
+        return super().public() if any_view_restrictions() else self.all()
+
     def newest_first(self):
         return self.order_by("-first_published_at", "-pk")
 

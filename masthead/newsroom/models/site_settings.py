@@ -86,6 +86,19 @@ class PublicationSettings(BaseSiteSetting):
     class Meta:
         verbose_name = "Publication settings"
 
+    @classmethod
+    def for_request(cls, request):
+        """The site's settings, read once per content generation (edits bump it)."""
+        from masthead.core.memo import per_generation
+        from masthead.core.sites import current_site
+
+        attr = cls.get_cache_attr_name()
+        if not hasattr(request, attr):
+            site = current_site(request)
+            key = ("newsroom:publication-settings", site.pk if site else None)
+            setattr(request, attr, per_generation(key, lambda: cls.for_site(site)))
+        return getattr(request, attr)
+
     def social_links(self) -> list[dict]:
         """The filled-in social links in display order, each with key, label and url."""
         return [

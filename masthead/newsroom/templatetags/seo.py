@@ -111,7 +111,7 @@ def article_metadata(meta, article: ArticlePage, request, publication) -> None:
     modified = article.last_published_at or published
     authors = article.author_list
     author_urls = [request.build_absolute_uri(a.get_absolute_url()) for a in authors]
-    tags = [tag.name for tag in article.tags.all()]
+    tags = [tag.name for tag in article.tag_list]
     section = article.section
     image = rendition_meta(article.featured_image, SHARE_IMAGE_SPEC, request)
     if image:

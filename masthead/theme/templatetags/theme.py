@@ -4,8 +4,9 @@ from django import template
 from django.http import QueryDict
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
-from wagtail.models import Site
 
+from masthead.core.memo import per_generation
+from masthead.core.sites import current_site
 from masthead.newsroom import selectors
 from masthead.newsroom.models import SectionPage
 
@@ -59,9 +60,7 @@ def icon(name: str, css_class: str = "icon"):
 
 
 def _site(request):
-    if request is None:
-        return None
-    return Site.find_for_request(request)
+    return current_site(request)
 
 
 def _sections_by_path(context) -> dict[str, SectionPage]:
@@ -69,7 +68,11 @@ def _sections_by_path(context) -> dict[str, SectionPage]:
     request = context.get("request")
     cached = getattr(request, "_theme_sections", None) if request is not None else None
     if cached is None:
-        cached = {s.path: s for s in selectors.sections_for_menu(_site(request))}
+        site = _site(request)
+        cached = per_generation(
+            ("theme:sections", site.pk if site else None),
+            lambda: {s.path: s for s in selectors.sections_for_menu(site)},
+        )
         if request is not None:
             request._theme_sections = cached
     return cached

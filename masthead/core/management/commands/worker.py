@@ -10,7 +10,7 @@ class Command(BaseCommand):
     help = "Run background tasks and scheduled publishing until stopped."
 
     def add_arguments(self, parser):
-        parser.add_argument("--schedule-interval", type=float, default=30.0)
+        parser.add_argument("--schedule-interval", type=float, default=5.0)
 
     def handle(self, *args, schedule_interval, **options):
         stop = threading.Event()
