@@ -169,6 +169,11 @@ else:
 CACHES["default"].setdefault("KEY_PREFIX", env.str("CACHE_KEY_PREFIX", "masthead"))
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
+# Rendered fragments (an article's markup, ranked lists) per content generation;
+# the timeout also bounds how old the view count inside them can be.
+FRAGMENT_CACHE_ALIAS = "default"
+FRAGMENT_CACHE_SECONDS = env.int("FRAGMENT_CACHE_SECONDS", 300)
+
 # --- tasks ----------------------------------------------------------------
 TASKS = {
     "default": {

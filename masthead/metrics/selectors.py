@@ -163,10 +163,16 @@ def trending_scores(
 
 
 def _articles_in_order(ids: list[int]) -> list:
+    from masthead.core.memo import per_generation
     from masthead.newsroom.models import ArticlePage
 
-    by_id = ArticlePage.objects.live().public().filter(pk__in=ids).for_listing().in_bulk()
-    return [by_id[pk] for pk in ids if pk in by_id]
+    def load() -> list:
+        by_id = ArticlePage.objects.live().public().filter(pk__in=ids).for_listing().in_bulk()
+        return [by_id[pk] for pk in ids if pk in by_id]
+
+    # The same few lists are shown on every page until the ranking moves; the
+    # teasers themselves change only with edits that bump the generation.
+    return per_generation(("metrics:articles", tuple(ids)), load)
 
 
 def trending_articles(*, window: str = "24h", site_root=None, section=None, limit: int = 5):

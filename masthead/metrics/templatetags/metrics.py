@@ -3,7 +3,8 @@
 from django import template
 from django.contrib.humanize.templatetags.humanize import intcomma
 from django.utils.translation import ngettext
-from wagtail.models import Site
+
+from masthead.core.sites import current_site
 
 from .. import selectors
 
@@ -22,8 +23,7 @@ def views_label(count: int) -> str:
 
 
 def _site_root(context):
-    request = context.get("request")
-    site = Site.find_for_request(request) if request is not None else None
+    site = current_site(context.get("request"))
     return site.root_page if site is not None else None
 
 
