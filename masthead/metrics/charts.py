@@ -4,7 +4,8 @@ import datetime as dt
 from dataclasses import dataclass
 
 WIDTH, HEIGHT = 720, 240
-LEFT, RIGHT, TOP, BOTTOM = 56, 12, 12, 36
+# LEFT leaves room for the axis title and labels up to "10,000,000".
+LEFT, RIGHT, TOP, BOTTOM = 84, 12, 12, 36
 
 
 @dataclass(frozen=True)

@@ -230,6 +230,23 @@ def apply_views(events: list[ViewEvent]) -> int:
     return len(counted)
 
 
+def add_view_history(*, hourly: Counter, referrers: Counter | None = None) -> int:
+    """Add already-counted views ({(article id, epoch hour): views}) and referrers
+    ({(domain, epoch day): views}), e.g. from an import or the demo; returns the total.
+
+    These views were deduplicated where they came from, so no visitor claims apply.
+    """
+    totals = Counter()
+    for (article_id, _hour), views in hourly.items():
+        totals[(article_id,)] += views
+    with transaction.atomic():
+        _add_counts(ArticleHourlyViews, ("article_id", "hour"), hourly)
+        _add_counts(ArticleViewTotal, ("article_id",), totals)
+        _add_counts(ReferrerDailyViews, ("domain", "day"), referrers or Counter())
+    cache.delete_many([TOTAL_CACHE_KEY.format(pk) for (pk,) in totals])
+    return sum(totals.values())
+
+
 # --- the flusher thread ---------------------------------------------------------------
 
 

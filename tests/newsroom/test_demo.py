@@ -6,11 +6,13 @@ import stat
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
+from django.db.models import Sum
 from django.urls import reverse
 from django.utils.html import escape
 from wagtail.images.models import Image
 from wagtail.models import Page, Revision, Site
 
+from masthead.metrics.models import ArticleViewTotal
 from masthead.newsroom.demo.accounts import login_banner, login_file
 from masthead.newsroom.models import ArticlePage, Author, HomePage, PublicationSettings, SectionPage
 
@@ -39,6 +41,7 @@ def counts() -> dict:
         "images": Image.objects.count(),
         "revisions": Revision.objects.count(),
         "users": get_user_model().objects.count(),
+        "views": ArticleViewTotal.objects.aggregate(total=Sum("views"))["total"] or 0,
     }
 
 
@@ -197,3 +200,13 @@ def test_login_banner_without_demo_says_how_to_create_an_admin():
 
     assert "http://127.0.0.1:8123/admin/" in banner
     assert "masthead createsuperuser" in banner
+
+
+def test_demo_comes_with_a_readership_history(client):
+    """Trending, Most read and the dashboard have something to show as soon as it loads."""
+    run_demo("--articles", "12")
+    totals = dict(ArticleViewTotal.objects.values_list("article_id", "views"))
+    assert set(totals) == set(ArticlePage.objects.values_list("pk", flat=True))
+    assert all(views > 0 for views in totals.values())
+    home = client.get("/")
+    assert b"Trending" in home.content

@@ -35,6 +35,7 @@ from ..models import (
 from . import content
 from .accounts import ensure_demo_editor, remove_demo_editor
 from .images import avatar_png, demo_collection, featured_jpeg, save_image
+from .readership import seed_view_history
 
 FIGURE_COUNT = 6
 FIGURE_HUES = (200, 30, 150, 260, 10, 180)
@@ -68,6 +69,7 @@ class DemoSummary:
     articles: int = 0
     images: int = 0
     total_articles: int = 0
+    views: int = 0
 
     @property
     def created_anything(self) -> bool:
@@ -330,6 +332,12 @@ def build_demo(*, articles: int = content.DEFAULT_ARTICLE_COUNT) -> DemoSummary:
         _index(Author, [a.pk for a in authors.values()])
         _index(Image, Image.objects.filter(collection=collection).values("pk"))
         _index(ArticlePage, [known[s.slug][0] for s in missing])
+        created = ArticlePage.objects.filter(pk__in=[known[s.slug][0] for s in missing])
+        summary.views = seed_view_history(
+            articles=list(created.only("pk", "first_published_at")),
+            now_hour=int(now.timestamp()) // 3600,
+            seed=content.SEED,
+        )
     summary.total_articles = ArticlePage.objects.live().count()
     return summary
 
