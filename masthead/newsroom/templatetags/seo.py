@@ -18,6 +18,7 @@ from django.utils.safestring import mark_safe
 from django.utils.text import Truncator
 from wagtail.models import Page
 
+from masthead.core.memo import per_generation
 from masthead.newsroom.models import ArticlePage, PublicationSettings, SectionPage
 
 register = template.Library()
@@ -39,7 +40,13 @@ def seo_meta(context):
     request = context.get("request")
     if request is None:
         return ""
-    meta = head_metadata(context, request)
+    page = context.get("page") or context.get("self")
+    if isinstance(page, Page) and page.pk and not getattr(request, "is_preview", False):
+        # A published page's metadata changes only with edits, which bump the generation.
+        key = ("seo:page", page.pk, request.get_host(), request.get_full_path())
+        meta = dict(per_generation(key, lambda: head_metadata(context, request)))
+    else:
+        meta = head_metadata(context, request)
     nonce = context.get("csp_nonce") or get_nonce(request)
     meta["json_ld"] = [
         mark_safe(json_for_script(data))  # noqa: S308 - escaped by json_for_script
