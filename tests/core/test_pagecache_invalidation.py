@@ -186,6 +186,9 @@ def _child(code: str, data_dir: Path) -> str:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "MASTHEAD_"))}
     env.update(DJANGO_SETTINGS_MODULE="tests.settings", MASTHEAD_DATA_DIR=str(data_dir))
     env.pop("CACHE_URL", None)
+    # The generation lives in the data dir, not the database; the child must not
+    # reach for a PostgreSQL database that only the test runner created.
+    env.pop("DATABASE_URL", None)
     result = subprocess.run(
         [sys.executable, "-c", "import django; django.setup()\n" + code],
         cwd=ROOT,

@@ -100,7 +100,9 @@ def make_article(
         else [("paragraph", f"<p>Body text of article {n}. " + "Words follow. " * 40 + "</p>")],
         **fields,
     )
-    article.article_authors = [ArticleAuthor(author=a) for a in authors or [AuthorFactory()]]
+    article.article_authors = [
+        ArticleAuthor(author=a, sort_order=i) for i, a in enumerate(authors or [AuthorFactory()])
+    ]
     if tags:
         article.tags.add(*tags)
     section.add_child(instance=article)

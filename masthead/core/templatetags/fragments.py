@@ -28,7 +28,10 @@ class FragmentNode(template.Node):
         if request is None or getattr(request, "is_preview", False):
             return self.nodelist.render(context)
         parts = ":".join(str(part.resolve(context)) for part in self.parts)
-        key = f"fragment:{current_generation()}:{parts}"
+        generation = current_generation()
+        if isinstance(generation, tuple):  # (size, inode) of the generation file
+            generation = "-".join(map(str, generation))
+        key = f"fragment:{generation}:{parts}"
         cache = caches[settings.FRAGMENT_CACHE_ALIAS]
         html = cache.get(key)
         if html is None:

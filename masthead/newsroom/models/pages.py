@@ -216,11 +216,12 @@ class ArticlePage(CheapViewRestrictions, Page):
         # Lists prefetch bylines for every article at once; a single article fetches its own
         # in one joined query.
         prefetched = getattr(self, "_prefetched_objects_cache", {}).get("article_authors")
-        links = (
-            prefetched
-            if prefetched is not None
-            else self.article_authors.select_related("author__avatar")
-        )
+        if prefetched is not None:
+            links = prefetched
+        else:
+            links = self.article_authors.select_related("author__avatar").order_by(
+                "sort_order", "pk"
+            )
         return [link.author for link in links]
 
     @cached_property
