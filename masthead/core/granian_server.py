@@ -19,6 +19,10 @@ def main(argv: list[str]) -> None:
     from django.db import connections
 
     import masthead.wsgi  # noqa: F401  (the preload itself)
+    from masthead.metrics.bots import compile_patterns
+
+    # Built once here, the crawler regex (a few MiB) is shared by every worker.
+    compile_patterns()
 
     # Nothing may carry an open connection across fork.
     connections.close_all()

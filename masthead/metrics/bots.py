@@ -15,6 +15,11 @@ def _crawler_pattern() -> re.Pattern:
     return re.compile("|".join(f"(?:{entry['pattern']})" for entry in CRAWLER_USER_AGENTS_DATA))
 
 
+def compile_patterns() -> None:
+    """Compile the crawler regex now, e.g. in a server's parent before its workers fork."""
+    _crawler_pattern()
+
+
 # Readers arrive with a handful of distinct browser strings; remembering the verdict
 # keeps the big regex off the beacon's hot path.
 @functools.lru_cache(maxsize=2048)

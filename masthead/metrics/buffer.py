@@ -180,7 +180,7 @@ class LocalClaims:
     PRUNE_EVERY = 60
     # Past this many visitors, forget them all rather than grow: a busy half hour can see
     # millions, and the database claims dedupe without this memory anyway.
-    MAX_VISITORS = 50_000
+    MAX_VISITORS = 20_000
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
