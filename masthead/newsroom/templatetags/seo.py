@@ -209,18 +209,7 @@ def author_metadata(meta, author, request) -> None:
         canonical=with_page_number(request.build_absolute_uri(author.get_absolute_url()), request),
         og_type="profile",
         image=image,
-        feeds=[
-            (
-                f"{author.name} (RSS)",
-                "application/rss+xml",
-                reverse("author_feed_rss", kwargs={"slug": author.slug}),
-            ),
-            (
-                f"{author.name} (Atom)",
-                "application/atom+xml",
-                reverse("author_feed_atom", kwargs={"slug": author.slug}),
-            ),
-        ],
+        feeds=feed_links(author.name, "author", author.slug),
     )
 
 
@@ -233,18 +222,7 @@ def tag_metadata(meta, tag, request, publication) -> None:
             request,
         ),
         image=rendition_meta(publication.logo, SHARE_IMAGE_SPEC, request),
-        feeds=[
-            (
-                f"{tag.name} (RSS)",
-                "application/rss+xml",
-                reverse("tag_feed_rss", kwargs={"slug": tag.slug}),
-            ),
-            (
-                f"{tag.name} (Atom)",
-                "application/atom+xml",
-                reverse("tag_feed_atom", kwargs={"slug": tag.slug}),
-            ),
-        ],
+        feeds=feed_links(tag.name, "tag", tag.slug),
     )
 
 
@@ -286,16 +264,21 @@ def rendition_meta(image, spec: str, request) -> dict | None:
 
 
 def section_feeds(section: SectionPage, request) -> list[tuple[str, str, str]]:
+    return feed_links(section.title, "section", section.slug)
+
+
+def feed_links(name: str, kind: str, slug: str) -> list[tuple[str, str, str]]:
+    """The RSS and Atom feeds of one section, author or tag, as (title, type, URL)."""
     return [
         (
-            f"{section.title} (RSS)",
+            f"{name} (RSS)",
             "application/rss+xml",
-            reverse("section_feed_rss", kwargs={"slug": section.slug}),
+            reverse(f"{kind}_feed_rss", kwargs={"slug": slug}),
         ),
         (
-            f"{section.title} (Atom)",
+            f"{name} (Atom)",
             "application/atom+xml",
-            reverse("section_feed_atom", kwargs={"slug": section.slug}),
+            reverse(f"{kind}_feed_atom", kwargs={"slug": slug}),
         ),
     ]
 
