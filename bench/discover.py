@@ -4,6 +4,7 @@ import http.client
 import os
 import re
 
+from bench.load import THREAD_IDS
 from bench.server import ROOT
 
 SETTINGS = ROOT / "masthead" / "settings.py"
@@ -45,17 +46,15 @@ def cache_headers(port: int, path: str) -> dict[str, str]:
 # run starts at the articles after those the warm-up used, with the same user
 # agents, so the bot filter has already judged each string once (as it would
 # have long since in production) and no visitor of the warm-up recurs.
-BEACON_LUA = """
+BEACON_LUA = (
+    """
 local ids = {{{ids}}}
 local run = "{run}"
 local per_thread = {per_thread}
 local offset = {offset}
-local next_id = 0
-function setup(thread)
-  thread:set("tid", next_id)
-  next_id = next_id + 1
-end
-local n = 0
+"""
+    + THREAD_IDS
+    + """
 wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
 function request()
@@ -67,6 +66,7 @@ function request()
   return wrk.format(nil, nil, nil, "a=" .. article)
 end
 """
+)
 
 BEACON_SUM = (
     "from django.db.models import Sum\n"

@@ -1,12 +1,12 @@
 """nginx serving one saved HTML file: the physical limit every row is compared to."""
 
 import contextlib
-import http.client
 import os
 import shutil
 import subprocess
-import time
 from pathlib import Path
+
+from bench.server import wait_for_http
 
 CONFIG = """\
 daemon off;
@@ -70,14 +70,4 @@ def static_server(prefix: Path, port: int, files: dict[str, bytes]):
 
 
 def wait_static(port: int, proc: subprocess.Popen, name: str, timeout: float = 15) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"nginx exited: {proc.stderr.read().decode(errors='replace')}")
-        with contextlib.suppress(OSError):
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            conn.request("GET", f"/{name}")
-            if conn.getresponse().status == 200:
-                return
-        time.sleep(0.1)
-    raise RuntimeError("nginx did not come up")
+    wait_for_http(port, f"/{name}", proc, name="nginx", timeout=timeout)

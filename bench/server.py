@@ -61,18 +61,24 @@ def article_urls(data_dir: Path) -> list[str]:
     return [line for line in shell(data_dir, code).splitlines() if line.startswith("/")]
 
 
-def wait_ready(port: int, proc: subprocess.Popen, timeout: float = 60.0) -> None:
+def wait_for_http(port: int, path: str, proc: subprocess.Popen, *, name: str, timeout: float):
+    """Poll GET `path` on loopback until it answers 200; fail early if `proc` exits."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise RuntimeError(f"server exited with {proc.returncode} before answering")
+            detail = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
+            raise RuntimeError(f"{name} exited with {proc.returncode} before answering {detail}")
         with contextlib.suppress(OSError):
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            conn.request("GET", "/robots.txt")
+            conn.request("GET", path)
             if conn.getresponse().status == 200:
                 return
-        time.sleep(0.2)
-    raise RuntimeError(f"server on port {port} did not come up in {timeout}s")
+        time.sleep(0.1)
+    raise RuntimeError(f"{name} on port {port} did not come up in {timeout}s")
+
+
+def wait_ready(port: int, proc: subprocess.Popen, timeout: float = 60.0) -> None:
+    wait_for_http(port, "/robots.txt", proc, name="server", timeout=timeout)
 
 
 @contextlib.contextmanager
