@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "masthead.newsroom",
     "masthead.api",
     "masthead.metrics",
+    "masthead.discussion",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
     "wagtail.contrib.settings",

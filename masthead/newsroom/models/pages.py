@@ -148,6 +148,11 @@ class ArticlePage(CheapViewRestrictions, Page):
         blank=True, help_text="The original article; it becomes the canonical link."
     )
     original_author = models.CharField(max_length=120, blank=True)
+    comments_open = models.BooleanField(
+        "allow comments",
+        default=True,
+        help_text="Off closes this article to new comments; published ones stay visible.",
+    )
 
     route_select_related = ("featured_image",)
 
@@ -177,6 +182,7 @@ class ArticlePage(CheapViewRestrictions, Page):
         ),
         ReadershipPanel(heading="Readership"),
     ]
+    settings_panels = [*Page.settings_panels, FieldPanel("comments_open")]
     search_fields = [
         *Page.search_fields,
         index.SearchField("standfirst"),
