@@ -1,6 +1,6 @@
 import pytest
 
-pytest_plugins = ["tests.browser_fixtures"]
+pytest_plugins = ["tests.browser_fixtures", "tests.smtp_fixtures"]
 
 
 def pytest_collection_modifyitems(config, items):
