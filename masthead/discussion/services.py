@@ -40,6 +40,12 @@ class Commenter:
     user: object | None = None  # a signed-in user, or None for a guest
     session_binding: str = ""  # tokens.session_binding() of a signed-in reader's session
 
+    def __post_init__(self):
+        # Addresses compare case-insensitively everywhere (known commenters, blocks,
+        # rate limits, subscriptions), so they are stored one way.
+        object.__setattr__(self, "email", self.email.strip().lower())
+        object.__setattr__(self, "name", self.name.strip())
+
     @property
     def is_staff(self) -> bool:
         user = self.user
