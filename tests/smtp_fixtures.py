@@ -27,12 +27,14 @@ class ReceivedMessage(EmailMessage):
 
     envelope_from: str = ""
     envelope_to: list[str]
+    session_peer: tuple = ()  # the client's (host, port): one per SMTP connection
 
     def text(self) -> str:
-        return self.get_body(preferencelist=("plain",)).get_content()
+        """The plain-text body, with SMTP's CRLF line ends read back as newlines."""
+        return self.get_body(preferencelist=("plain",)).get_content().replace("\r\n", "\n")
 
     def html(self) -> str:
-        return self.get_body(preferencelist=("html",)).get_content()
+        return self.get_body(preferencelist=("html",)).get_content().replace("\r\n", "\n")
 
 
 class Mailbox:
@@ -80,6 +82,7 @@ class Mailbox:
         )
         message.envelope_from = envelope.mail_from
         message.envelope_to = list(envelope.rcpt_tos)
+        message.session_peer = tuple(session.peer or ())
         with self._lock:
             self._messages.append(message)
         return "250 Message accepted for delivery"
