@@ -50,7 +50,8 @@ class MastheadAPI(NinjaAPI):
 api = MastheadAPI(
     title="Masthead API",
     version="1",
-    description="Read the publication: articles, sections, authors and tags. "
+    description="Read the publication: articles, sections, authors and tags; "
+    "read an article's comments, post, edit and vote on them, and subscribe to new ones. "
     "Errors are RFC 9457 problem details.",
     urls_namespace="api-v1",
     docs=SelfHostedSwagger(),
@@ -58,3 +59,4 @@ api = MastheadAPI(
 install_problem_handlers(api)
 api.add_router("/", newsroom_router)
 api.add_router("/", "masthead.metrics.api.router")
+api.add_router("/", "masthead.discussion.api.router")
