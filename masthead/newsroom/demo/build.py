@@ -23,6 +23,8 @@ from wagtail.search.index import get_indexed_models
 from wagtail.search.signal_handlers import post_save_signal_handler
 from wagtail.signal_handlers import disable_reference_index_auto_update
 
+from masthead.discussion.demo import seed_discussions
+
 from ..models import (
     ArticleAuthor,
     ArticlePage,
@@ -70,6 +72,7 @@ class DemoSummary:
     images: int = 0
     total_articles: int = 0
     views: int = 0
+    comments: int = 0
 
     @property
     def created_anything(self) -> bool:
@@ -337,6 +340,9 @@ def build_demo(*, articles: int = content.DEFAULT_ARTICLE_COUNT) -> DemoSummary:
             articles=list(created.only("pk", "first_published_at")),
             now_hour=int(now.timestamp()) // 3600,
             seed=content.SEED,
+        )
+        summary.comments = seed_discussions(
+            articles=list(created.order_by("-first_published_at")), editor=user, seed=content.SEED
         )
     summary.total_articles = ArticlePage.objects.live().count()
     return summary

@@ -38,7 +38,8 @@ class Command(BaseCommand):
                 self.style.SUCCESS(
                     f"Demo publication ready in {elapsed:.1f} s: created {summary.sections} "
                     f"sections, {summary.authors} authors, {summary.articles} articles and "
-                    f"{summary.images} images, with {summary.views:,} past views; "
+                    f"{summary.images} images, with {summary.views:,} past views and "
+                    f"{summary.comments} comments; "
                     f"{summary.total_articles} live articles in all."
                 )
             )
