@@ -18,6 +18,7 @@ urlpatterns = [
     *api_urlpatterns,
     *syndication_urls.urlpatterns,
     path("", include("masthead.metrics.urls")),
+    path("discussion/", include("masthead.discussion.urls")),
     path("", include("masthead.newsroom.urls")),
     path("", include("masthead.core.urls")),
 ]
