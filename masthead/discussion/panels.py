@@ -1,0 +1,68 @@
+"""The dashboard's comments panel: how many wait for a decision, and comments per day."""
+
+import dataclasses
+import datetime as dt
+
+from django.db.models import Count
+from django.db.models.functions import TruncDate
+from django.urls import reverse
+from django.utils import timezone
+from wagtail.admin.ui.components import Component
+
+from masthead.metrics.charts import daily_bar_chart
+
+from . import selectors
+from .models import Comment, CommentStatus
+
+DAYS = 14
+
+
+def daily_comments(*, days: int = DAYS, today: dt.date | None = None) -> list[tuple]:
+    """[(date, comments)] for each of the last `days` UTC days, oldest first, zeros
+    included; spam is not counted (a bot's burst says nothing about the readers)."""
+    today = today or timezone.now().astimezone(dt.UTC).date()
+    first = today - dt.timedelta(days=days - 1)
+    start = dt.datetime.combine(first, dt.time.min, tzinfo=dt.UTC)
+    per_day = dict(
+        Comment.objects.filter(created_at__gte=start)
+        .exclude(status=CommentStatus.SPAM)
+        .annotate(day=TruncDate("created_at", tzinfo=dt.UTC))
+        .order_by()
+        .values("day")
+        .annotate(n=Count("pk"))
+        .values_list("day", "n")
+    )
+    return [
+        (first + dt.timedelta(days=i), per_day.get(first + dt.timedelta(days=i), 0))
+        for i in range(days)
+    ]
+
+
+def comments_chart(series):
+    chart = daily_bar_chart(series, title=f"Comments per day, last {len(series)} days")
+    total = sum(n for _, n in series)
+    if series:
+        busiest = max(series, key=lambda item: item[1])
+        description = (
+            f"{total:,} comment{'' if total == 1 else 's'} from {series[0][0]:%-d %B} "
+            f"to {series[-1][0]:%-d %B %Y}; the busiest day was {busiest[0]:%-d %B} "
+            f"with {busiest[1]:,}."
+        )
+        chart = dataclasses.replace(chart, description=description)
+    return chart
+
+
+class CommentsPanel(Component):
+    name = "discussion_comments"
+    template_name = "discussion/admin/dashboard_panel.html"
+    order = 90  # above Wagtail's own panels: comments wait on editors, pages do not
+
+    class Media:
+        css = {"all": ["discussion/admin/moderation.css"]}
+
+    def get_context_data(self, parent_context=None):
+        return {
+            "pending": selectors.pending_count(),
+            "queue_url": reverse("discussion_comments:index"),
+            "chart": comments_chart(daily_comments()),
+        }
