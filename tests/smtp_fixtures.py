@@ -13,6 +13,7 @@ same process, live_server and browser tests see the same settings.
 
 import email
 import email.policy
+import re
 import socket
 import threading
 import time
@@ -28,6 +29,15 @@ class ReceivedMessage(EmailMessage):
     envelope_from: str = ""
     envelope_to: list[str]
     session_peer: tuple = ()  # the client's (host, port): one per SMTP connection
+    raw: bytes = b""  # the message as it came over the wire
+
+    def raw_header(self, name: str) -> str:
+        """A header's lines exactly as sent (folding and encoding not undone)."""
+        head = self.raw.split(b"\r\n\r\n", 1)[0].decode("ascii", "replace")
+        match = re.search(
+            rf"^{re.escape(name)}:[ ]?([^\r\n]*(?:\r\n[ \t][^\r\n]*)*)", head, re.I | re.M
+        )
+        return match.group(1) if match else ""
 
     def text(self) -> str:
         """The plain-text body, with SMTP's CRLF line ends read back as newlines."""
@@ -75,14 +85,16 @@ class Mailbox:
 
     # aiosmtpd handler hook
     async def handle_DATA(self, server, session, envelope):  # noqa: N802
+        raw = envelope.original_content or envelope.content
         message = email.message_from_bytes(
-            envelope.original_content or envelope.content,
+            raw,
             _class=ReceivedMessage,
             policy=email.policy.default,
         )
         message.envelope_from = envelope.mail_from
         message.envelope_to = list(envelope.rcpt_tos)
         message.session_peer = tuple(session.peer or ())
+        message.raw = raw
         with self._lock:
             self._messages.append(message)
         return "250 Message accepted for delivery"

@@ -10,6 +10,7 @@ Links are absolute, on the article's own site (Wagtail's Site for the page),
 falling back to settings.SITE_URL for a page outside any site.
 """
 
+import email.policy
 import logging
 import re
 import smtplib
@@ -63,16 +64,44 @@ class _Site:
         return self.root + reverse(f"discussion:{name}", kwargs={"token": token})
 
 
-def _message(*, subject, to, template, context, headers=None) -> mail.EmailMultiAlternatives:
+class _Mail(mail.EmailMultiAlternatives):
+    """A mail whose `unfolded_headers` are written on one line, exactly as given.
+
+    Python folds a header longer than 78 characters, and a value with no space
+    in it (a List-Unsubscribe URL) it can only fold into RFC 2047 encoded words,
+    which mail clients do not decode in that header: the one-click button would
+    not appear.  RFC 5322 allows lines of up to 998 characters, so such headers
+    are stored raw and exempted from refolding; every other header is folded
+    as usual.
+    """
+
+    unfolded_headers: dict[str, str]
+
+    def message(self, *, policy=email.policy.default):
+        msg = super().message(policy=policy)
+        unfolded = getattr(self, "unfolded_headers", {})
+        if unfolded:
+            msg.policy = msg.policy.clone(refold_source="none")
+            for name, value in unfolded.items():
+                if _HEADER_UNSAFE.search(value) or len(value) > 900:
+                    raise ValueError(f"Refusing an unsafe {name} header")
+                msg.set_raw(name, value)
+        return msg
+
+
+def _message(
+    *, subject, to, template, context, headers=None, unfolded_headers=None
+) -> mail.EmailMultiAlternatives:
     text = render_to_string(f"discussion/email/{template}.txt", context)
     html = render_to_string(f"discussion/email/{template}.html", context)
-    message = mail.EmailMultiAlternatives(
+    message = _Mail(
         subject=header_text(subject),
         body=text,
         to=[to],
         # Auto-Submitted keeps vacation responders from answering a notification.
         headers={"Auto-Submitted": "auto-generated", **(headers or {})},
     )
+    message.unfolded_headers = unfolded_headers or {}
     message.attach_alternative(html, "text/html")
     return message
 
@@ -169,10 +198,8 @@ def notification_message(
         to=subscription.email,
         template="notification",
         context=context,
-        headers={
-            "List-Unsubscribe": f"<{unsubscribe_url}>",
-            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
-        },
+        headers={"List-Unsubscribe-Post": "List-Unsubscribe=One-Click"},
+        unfolded_headers={"List-Unsubscribe": f"<{unsubscribe_url}>"},
     )
 
 

@@ -74,6 +74,10 @@ def test_list_unsubscribe_headers_follow_rfc_8058(smtp_server, django_capture_on
     match = re.fullmatch(r"<(https?://[^>]+)>", header)
     assert match, header
     url = match.group(1)
+    # On the wire: one line, the URL in plain sight (not RFC 2047-encoded, which mail
+    # clients do not decode here and would then show no unsubscribe button).
+    assert message.raw_header("List-Unsubscribe") == header
+    assert message.raw_header("List-Unsubscribe-Post") == "List-Unsubscribe=One-Click"
     assert urlsplit(url).path.startswith("/discussion/subscriptions/unsubscribe/")
     # The same link is visible in the mail for people whose client offers no button.
     assert url in message.text() and url in message.html()
