@@ -115,6 +115,7 @@ def _field_errors(form) -> dict[str, list[str]]:
 # --- the thread and posting ----------------------------------------------
 
 
+@csrf_exempt  # POST is post_comment: see there
 @require_http_methods(["GET", "HEAD", "POST"])
 def comments(request: HttpRequest, article_id: int) -> HttpResponse:
     """GET: a page of the thread (?sort=, ?page=, ?reply=, ?partial=1); POST: a new comment."""
@@ -143,7 +144,6 @@ def _reply_target(article: ArticlePage, raw) -> Comment | None:
 
 
 @csrf_exempt  # cached pages carry no CSRF token; the signed form token stands in for it
-@require_POST
 @never_cache
 def post_comment(request: HttpRequest, article_id: int) -> HttpResponse:
     wants_json = _wants_json(request)
