@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 from wagtail.admin.ui.components import Component
 
-from masthead.metrics.charts import daily_bar_chart
+from masthead.metrics.charts import Tick, daily_bar_chart
 
 from . import selectors
 from .models import Comment, CommentStatus
@@ -38,8 +38,20 @@ def daily_comments(*, days: int = DAYS, today: dt.date | None = None) -> list[tu
     ]
 
 
+def _whole_number_ticks(chart):
+    """Axis labels at whole comment counts (0, half, top), each at its true height: the
+    shared chart puts "half" at the midpoint, which for a top of 5 would read 2."""
+    top_value = int(chart.y_ticks[-1].label.replace(",", ""))
+    height = chart.baseline - chart.top
+    return [
+        Tick(position=round(chart.baseline - height * value / top_value, 2), label=f"{value:,}")
+        for value in sorted({0, top_value // 2, top_value})
+    ]
+
+
 def comments_chart(series):
     chart = daily_bar_chart(series, title=f"Comments per day, last {len(series)} days")
+    chart = dataclasses.replace(chart, y_ticks=_whole_number_ticks(chart))
     total = sum(n for _, n in series)
     if series:
         busiest = max(series, key=lambda item: item[1])

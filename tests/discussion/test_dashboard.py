@@ -95,3 +95,18 @@ def test_panel_is_only_for_moderators(client, django_user_model):
     response = client.get("/admin/")
     assert response.status_code == 200
     assert panel(response) is None
+
+
+def test_axis_labels_sit_at_their_values():
+    """With at most 5 comments a day the axis reads 0, 2, 5, and "2" sits at 2/5 height."""
+    from masthead.discussion.panels import comments_chart
+
+    day = dt.date(2026, 3, 1)
+    chart = comments_chart([(day, 5), (day + dt.timedelta(days=1), 2)])
+    ticks = {tick.label: tick.position for tick in chart.y_ticks}
+    assert list(ticks) == ["0", "2", "5"]
+    assert ticks["0"] == chart.baseline and ticks["5"] == chart.top
+    two_bar = chart.bars[1]
+    assert ticks["2"] == two_bar.y  # the bar of 2 reaches exactly the "2" line
+    single = comments_chart([(day, 1)])
+    assert [tick.label for tick in single.y_ticks] == ["0", "1"]
