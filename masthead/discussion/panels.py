@@ -7,12 +7,20 @@ from django.db.models import Count
 from django.db.models.functions import TruncDate
 from django.urls import reverse
 from django.utils import timezone
+from wagtail.admin.panels import Panel
 from wagtail.admin.ui.components import Component
 
 from masthead.metrics.charts import Tick, daily_bar_chart
 
 from . import selectors
 from .models import Comment, CommentStatus
+
+
+def can_moderate(user) -> bool:
+    from .admin_views import can_moderate as allowed
+
+    return allowed(user)
+
 
 DAYS = 14
 
@@ -78,3 +86,37 @@ class CommentsPanel(Component):
             "queue_url": reverse("discussion_comments:index"),
             "chart": comments_chart(daily_comments()),
         }
+
+
+class ArticleCommentsPanel(Panel):
+    """On the article's edit view: its comments by status, linking to them in the queue.
+    Only for people who may moderate; others see nothing."""
+
+    class BoundPanel(Panel.BoundPanel):
+        template_name = "discussion/admin/article_panel.html"
+
+        def is_shown(self):
+            return (
+                bool(self.instance and self.instance.pk)
+                and self.request is not None
+                and can_moderate(self.request.user)
+                and super().is_shown()
+            )
+
+        def get_context_data(self, parent_context=None):
+            from .admin_views import queue_url
+
+            context = super().get_context_data(parent_context)
+            counts = dict(
+                Comment.objects.filter(article_id=self.instance.pk)
+                .order_by()
+                .values_list("status")
+                .annotate(n=Count("pk"))
+            )
+            context["counts"] = [
+                (label, counts[value], queue_url(article=self.instance.pk, status=value))
+                for value, label in CommentStatus.choices
+                if counts.get(value)
+            ]
+            context["total"] = sum(counts.values())
+            return context

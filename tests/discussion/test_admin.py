@@ -591,3 +591,27 @@ def test_discussion_settings_render_and_save_in_the_admin(admin_client, queue):
     soup = BeautifulSoup(bad.content, "html.parser")
     assert soup.select(".error-message, .w-field__errors")
     assert DiscussionSettings.for_site(site).blocked_ips == "203.0.113.0/24"
+
+
+# --- the article's edit view -----------------------------------------------------
+
+
+def test_article_panel_counts_comments_by_status(rf, django_user_model, queue):
+    """The panel newsroom can put on the article edit view (see ArticleCommentsPanel)."""
+    from masthead.discussion.panels import ArticleCommentsPanel
+    from masthead.newsroom.models import ArticlePage
+
+    panel = ArticleCommentsPanel(heading="Comments").bind_to_model(ArticlePage)
+    request = rf.get("/admin/")
+    request.user = django_user_model.objects.create_superuser("chief", "c@example.org", "x")
+    bound = panel.get_bound_panel(instance=queue["first"], request=request, form=None)
+    assert bound.is_shown()
+    soup = BeautifulSoup(bound.render_html({"request": request}), "html.parser")
+    assert soup.get_text(" ", strip=True) == "3 comments: 1 pending · 1 approved · 1 trash"
+    first = queue["first"].pk
+    assert [a["href"] for a in soup.select("a")] == [
+        f"{QUEUE}?article={first}&status={status}" for status in ("pending", "approved", "trash")
+    ]
+
+    request.user = _user(django_user_model, "writer")
+    assert not panel.get_bound_panel(instance=queue["first"], request=request).is_shown()
