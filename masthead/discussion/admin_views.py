@@ -39,7 +39,6 @@ MODERATE_PERMISSION = "discussion.change_comment"
 DELETE_PERMISSION = "discussion.delete_comment"
 QUEUE_URL = "discussion_comments:index"
 DETAIL_URL = "discussion_comments:detail"
-# What the row and detail buttons may do by POST; deleting goes through a confirmation.
 ACTION_STATUS = {
     "approve": CommentStatus.APPROVED,
     "spam": CommentStatus.SPAM,
@@ -52,6 +51,7 @@ DETAIL_ACTIONS = [
     ("trash", "Move to trash"),
     ("pending", "Back to pending"),
 ]
+# What the row and detail buttons may do by POST; deleting goes through a confirmation.
 QUICK_ACTIONS = {
     "approve": "approved",
     "spam": "marked as spam",

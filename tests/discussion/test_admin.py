@@ -232,6 +232,21 @@ def test_row_actions_in_the_listing_post_to_the_moderation_url(admin_client, que
     ]
 
 
+def test_detail_sends_an_approved_comment_back_to_pending(admin_client, queue):
+    approved = queue["approved"]
+    page = BeautifulSoup(admin_client.get(f"{QUEUE}{approved.pk}/").content, "html.parser")
+    decide = page.find(id="decide-heading").find_parent("section")
+    assert [b["value"] for b in decide.select("button[name=action]")] == [
+        "spam",
+        "trash",
+        "pending",
+    ]
+    response = admin_client.post(f"{QUEUE}{approved.pk}/moderate/", {"action": "pending"})
+    assert response["Location"] == f"{QUEUE}{approved.pk}/"
+    approved.refresh_from_db()
+    assert approved.status == "pending"
+
+
 def test_unknown_or_deleting_row_action_is_refused(admin_client, queue):
     held = queue["held"]
     for action in ("delete", "publish", ""):
@@ -486,6 +501,13 @@ def test_hostile_text_is_escaped_in_the_detail_view(admin_client, hostile):
     assert "&amp;amp; done" in response.content.decode()  # an entity stays literal text
 
 
+def test_hostile_name_is_escaped_in_the_confirmation_message(admin_client, hostile):
+    response = admin_client.post(
+        f"{QUEUE}{hostile.pk}/moderate/", {"action": "approve", "next": QUEUE}, follow=True
+    )
+    assert_inert(response, f"Comment by {HOSTILE_NAME} approved.")
+
+
 def test_hostile_text_is_escaped_on_the_bulk_confirmation(admin_client, hostile):
     for action in ("approve", "spam", "trash", "delete"):
         response = admin_client.get(bulk_url(action, hostile))
@@ -615,3 +637,18 @@ def test_article_panel_counts_comments_by_status(rf, django_user_model, queue):
 
     request.user = _user(django_user_model, "writer")
     assert not panel.get_bound_panel(instance=queue["first"], request=request).is_shown()
+
+
+def test_listing_queries_do_not_grow_with_the_rows(admin_client, queue):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    admin_client.get(QUEUE)  # warm the per-process caches (site, content types)
+    with CaptureQueriesContext(connection) as few:
+        admin_client.get(QUEUE)
+    for n in range(10):
+        make_comment(queue["second"], body=f"More {n}", ip_address=f"192.0.2.{n}")
+    with CaptureQueriesContext(connection) as many:
+        response = admin_client.get(QUEUE)
+    assert len(ids_in(response)) == 12
+    assert len(many) == len(few)
