@@ -652,3 +652,15 @@ def test_listing_queries_do_not_grow_with_the_rows(admin_client, queue):
         response = admin_client.get(QUEUE)
     assert len(ids_in(response)) == 12
     assert len(many) == len(few)
+
+
+def test_moderation_can_be_granted_to_a_group_in_the_admin(admin_client):
+    """The group editor offers the comment permissions, so a site can make moderators."""
+    page = BeautifulSoup(admin_client.get("/admin/groups/new/").content, "html.parser")
+    offered = {int(box["value"]) for box in page.select("input[name=permissions]")}
+    wanted = Permission.objects.filter(
+        content_type__app_label="discussion",
+        codename__in=["change_comment", "delete_comment"],
+    )
+    assert len(wanted) == 2
+    assert {p.pk for p in wanted} <= offered
