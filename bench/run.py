@@ -1,8 +1,9 @@
 """`make bench`: the production server under wrk on 127.0.0.1, against nginx's static rate.
 
 Rows (the issue's "The benchmark"): 1 article cached, 2 article with the page
-cache off, 3 the floor (/healthz), 4 home cached, 5 RSS feed, 6 view beacon;
-then nginx serving the same article HTML as a file.  Rows 1-3 run again under
+cache off, 3 the floor (/healthz), 4 home cached, 5 RSS feed, 6 view beacon,
+7 comments posted through the reply form (rate limits off); then nginx
+serving the same article HTML as a file.  Rows 1-3 run again under
 each candidate app server to choose `masthead serve`'s default.  Everything
 runs on loopback, each wrk run is bounded, and the whole run stops by itself
 (~5 minutes on 2 cores).  The Markdown report goes to bench/results/.
@@ -20,7 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench import discover, load, render, report  # noqa: E402
+from bench import comments, discover, load, render, report  # noqa: E402
 from bench.nginx import nginx_binary, static_server  # noqa: E402
 from bench.profile import profile_render  # noqa: E402
 from bench.server import (  # noqa: E402
@@ -193,10 +194,11 @@ def main() -> None:
     default = discover.default_server()
     switch = discover.page_cache_switch()
     beacon = discover.beacon(DATA_DIR)
+    posting = comments.comment_posting(DATA_DIR, PORT, beacon.article_ids[0]) if beacon else None
     rows: dict[int, dict] = {}
-    beacon_check = None
+    beacon_check = posting_check = None
 
-    log(f"default server {default}: rows 1, 3-6")
+    log(f"default server {default}: rows 1, 3-7")
     with running_server(DATA_DIR, PORT) as proc:
         at_rest = MemorySampler(proc.pid)
         at_rest.sample()
@@ -209,6 +211,10 @@ def main() -> None:
         rows[5] = measure(proc, PORT, "/feed/rss/", prime=True)
         if beacon:
             rows[6] = measure(proc, PORT, beacon.path, script=beacon.script)
+        if posting:
+            rows[7] = measure(proc, PORT, posting.path, script=posting.script)
+    if posting:
+        posting_check = posting.verify(rows[7]["answered"])
     if beacon:  # the server has stopped, and flushed its buffered views on the way out
         beacon_check = beacon.verify(rows[6]["answered"], slack=2 * CONNECTIONS)
     log("row 2: the article with the page cache off")
@@ -248,6 +254,7 @@ def main() -> None:
         {"n": 4, "what": "home page, cached", "path": "/"},
         {"n": 5, "what": "RSS feed", "path": "/feed/rss/"},
         {"n": 6, "what": "view beacon (POST)", "path": beacon.path if beacon else "-"},
+        {"n": 7, "what": "comment posted (POST)", "path": posting.path if posting else "-"},
     ]
     for row in table_rows:
         row.update(rows.get(row["n"], {"skip": "not built yet"}))
@@ -282,6 +289,7 @@ def main() -> None:
         *report.load_table(table_rows, nginx.rps),
         "",
         *notes(rows, switch, beacon, cache_seen, uncached_seen, beacon_check, at_rest),
+        *posting_notes(rows, posting, posting_check),
         "",
         "## Targets",
         "",
@@ -368,6 +376,15 @@ def notes(rows, switch, beacon, cache_seen, uncached_seen, beacon_check, at_rest
     return out
 
 
+def posting_notes(rows, posting, posting_check) -> list[str]:
+    if not posting or 7 not in rows:
+        return ["- Row 7: the discussion app is not built yet; not measured."]
+    return [
+        f"- Row 7: {posting.description} **{rows[7]['load'].rps:,.0f} comments per second.**",
+        f"- Comment check: {posting_check}",
+    ]
+
+
 def targets(rows, nginx) -> list[tuple]:
     def ratio(a, b):
         return rows[a]["load"].rps / rows[b]["load"].rps if a in rows and b in rows else None
@@ -375,6 +392,7 @@ def targets(rows, nginx) -> list[tuple]:
     cached_vs_nginx = rows[1]["load"].rps / nginx.rps
     uncached = ratio(2, 3)
     beacon = ratio(6, 3)
+    posting = ratio(7, 3)
     # Resident memory of the server is judged by PSS: the workers fork from a
     # parent that has loaded Django, and RSS would count those shared pages once
     # per process although they sit in RAM once.
@@ -399,6 +417,12 @@ def targets(rows, nginx) -> list[tuple]:
             ">= 80%",
             report.pct(beacon),
             None if beacon is None else beacon >= 0.8,
+        ),
+        (
+            "comment posts / floor (reported; the issue sets no target)",
+            "-",
+            report.pct(posting),
+            None,
         ),
         (
             "peak resident memory (PSS) at default workers, under load",
