@@ -13,14 +13,25 @@ in a signed-in reader's name: the session and its user are never looked at.
 import datetime as dt
 import json
 from dataclasses import dataclass
+from functools import wraps
 from http import HTTPStatus
 from typing import Literal
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import Field, Path, Query, Router, Schema
+from ninja.decorators import decorate_view
 from pydantic import field_validator
 
-from masthead.api.problems import INVALID, NOT_FOUND, PROBLEM_CONTENT_TYPE, Problem, ProblemError
+from masthead.api.problems import (
+    INVALID,
+    NOT_FOUND,
+    PROBLEM_CONTENT_TYPE,
+    Problem,
+    ProblemError,
+    problem_response,
+)
 from masthead.newsroom.selectors import live_articles
 
 from . import selectors, services, subscriptions, tokens
@@ -120,7 +131,9 @@ class CommentIn(Schema):
     email: str = Field(..., max_length=254, description="Never shown to anyone.")
     website: str = Field("", max_length=200)
     body: str = Field(..., max_length=5000, description="Plain text.")
-    parent_id: int = Field(None, ge=1, le=MAX_ID, description="The comment replied to.")
+    parent_id: int = Field(
+        None, ge=1, le=MAX_ID, strict=True, description="The comment replied to."
+    )
     notify: Literal["", "all", "replies"] = Field(
         "", description="Email me new comments on the article (all) or replies to mine."
     )
@@ -168,49 +181,32 @@ class MessageOut(Schema):
     message: str
 
 
-REFUSED = {400: Refusal, 403: Refusal, 429: Refusal}
+REFUSED = {400: Refusal, 403: Refusal, 413: Problem, 429: Refusal}
 
 
 # --- input and errors ---------------------------------------------------------
 
 
-def _form_data(payload: Schema, names: dict[str, str]) -> dict:
-    """The payload as form data (API field name -> form field name); a string that
-    cannot be stored (a lone surrogate, which JSON can spell) is refused first."""
-    data, errors = {}, []
-    for api_name, form_name in names.items():
-        value = getattr(payload, api_name)
-        if isinstance(value, str):
-            try:
-                value.encode()
-            except UnicodeEncodeError:
-                errors.append(
-                    {
-                        "loc": ["body", api_name],
-                        "msg": "Contains characters that cannot be shown.",
-                        "type": "invalid_character",
-                    }
-                )
-        data[form_name] = "" if value is None else value
-    if errors:
-        raise _invalid(errors)
-    return data
-
-
-def _valid_form(form, names: dict[str, str]):
-    if not form.is_valid():
-        to_api = {form_name: api_name for api_name, form_name in names.items()}
-        errors = [
-            {
-                "loc": ["body", to_api.get(field, field)],
-                "msg": error.messages[0],
-                "type": error.code or "invalid",
-            }
-            for field, field_errors in form.errors.as_data().items()
-            for error in field_errors
-        ]
-        raise _invalid(errors)
-    return form.cleaned_data
+def _cleaned(form_class, payload: Schema, rename: dict[str, str] | None = None) -> dict:
+    """The payload checked by the HTML form's own class; its errors become a 422 that
+    names the API's fields.  (The schema's max_length on every string also makes
+    pydantic refuse lone surrogates, which JSON can spell and no database stores.)"""
+    rename = rename or {}
+    data = {rename.get(k, k): "" if v is None else v for k, v in payload.model_dump().items()}
+    form = form_class(data)
+    if form.is_valid():
+        return form.cleaned_data
+    to_api = {form_name: api_name for api_name, form_name in rename.items()}
+    errors = [
+        {
+            "loc": ["body", to_api.get(field, field)],
+            "msg": error.messages[0],
+            "type": error.code or "invalid",
+        }
+        for field, field_errors in form.errors.as_data().items()
+        for error in field_errors
+    ]
+    raise _invalid(errors)
 
 
 def _invalid(errors: list[dict]) -> ProblemError:
@@ -230,10 +226,23 @@ def _refusal(refused: services.CommentRefused) -> HttpResponse:
     return HttpResponse(json.dumps(body), status=refused.status, content_type=PROBLEM_CONTENT_TYPE)
 
 
+def _whole_body(run):
+    """Read the body before ninja does: Django refuses one over DATA_UPLOAD_MAX_MEMORY_SIZE
+    by raising, which would otherwise reach the API as an unexpected error (a 500)."""
+
+    @wraps(run)
+    def guarded(request: HttpRequest, *args, **kwargs):
+        try:
+            request.body  # noqa: B018  (read for its side effect)
+        except RequestDataTooBig:
+            return problem_response(413, "The request body is too large.")
+        return run(request, *args, **kwargs)
+
+    return guarded
+
+
 def _client_ip(request: HttpRequest) -> str:
     # As the view counter reads it (masthead.metrics.views): the setting names the header.
-    from django.conf import settings
-
     header = settings.MASTHEAD_VIEW_CLIENT_IP_HEADER
     value = request.META.get(header, "") or request.META.get("REMOTE_ADDR", "")
     return value.rsplit(",", 1)[-1].strip()
@@ -351,7 +360,7 @@ CommentId = Path(..., ge=1, le=MAX_ID)
 
 
 @router.get(
-    "/articles/{int:article_id}/comments",
+    "/articles/{article_id}/comments",
     response={200: Thread, **NOT_FOUND, **INVALID},
     summary="An article's comments, threaded, a page of top-level comments at a time",
 )
@@ -378,7 +387,7 @@ def list_comments(request: HttpRequest, params: Query[ThreadParams], article_id:
 
 
 @router.get(
-    "/articles/{int:article_id}/comment-token",
+    "/articles/{article_id}/comment-token",
     response={200: FormTokenOut, 403: Refusal, **NOT_FOUND, **INVALID},
     summary="A form token to send back with a new comment",
     description="Fetch it when the reader starts writing: a comment sent sooner than "
@@ -395,29 +404,17 @@ def comment_token(request: HttpRequest, response: HttpResponse, article_id: int 
     return {"token": token, "min_seconds": rules.min_submit_seconds}
 
 
-COMMENT_FIELDS = {
-    "name": "name",
-    "email": "email",
-    "website": "website",
-    "body": "body",
-    "parent_id": "parent",
-    "notify": "notify",
-    "form_token": "form_token",
-    "phone": "phone",
-}
-
-
 @router.post(
-    "/articles/{int:article_id}/comments",
+    "/articles/{article_id}/comments",
     response={201: PostedOut, **REFUSED, **NOT_FOUND, **INVALID},
     summary="Post a comment as a guest",
     description="Get a form token from …/comment-token first.  A comment is published "
     "at once or held for moderation, as the site decides; `status` says which.",
 )
+@decorate_view(_whole_body)
 def post_comment(request: HttpRequest, payload: CommentIn, article_id: int = ArticleId):
     article = _article(article_id)
-    form = CommentForm(_form_data(payload, COMMENT_FIELDS), signed_in=False)
-    data = _valid_form(form, COMMENT_FIELDS)
+    data = _cleaned(CommentForm, payload, {"parent_id": "parent"})
     rules = DiscussionSettings.for_request(request)
     commenter = services.Commenter(
         name=data["name"],
@@ -451,17 +448,15 @@ def post_comment(request: HttpRequest, payload: CommentIn, article_id: int = Art
     }
 
 
-EDIT_FIELDS = {"body": "body", "edit_token": "edit_token"}
-
-
 @router.post(
-    "/comments/{int:comment_id}/edit",
+    "/comments/{comment_id}/edit",
     response={200: CommentOut, **REFUSED, **NOT_FOUND, **INVALID},
     summary="Correct your own comment, within ten minutes of posting it",
 )
+@decorate_view(_whole_body)
 def edit_comment(request: HttpRequest, payload: EditIn, comment_id: int = CommentId):
     comment = _comment(comment_id, approved_only=False)
-    data = _valid_form(EditForm(_form_data(payload, EDIT_FIELDS)), EDIT_FIELDS)
+    data = _cleaned(EditForm, payload)
     rules = DiscussionSettings.for_request(request)
     try:
         edited = services.edit_comment(
@@ -474,12 +469,13 @@ def edit_comment(request: HttpRequest, payload: EditIn, comment_id: int = Commen
 
 
 @router.post(
-    "/comments/{int:comment_id}/votes",
+    "/comments/{comment_id}/votes",
     response={200: VoteOut, **REFUSED, **NOT_FOUND, **INVALID},
     summary="Vote a comment up or down, or withdraw your vote",
     description="One vote per visitor (address and browser) per comment; voting again "
     "replaces the earlier vote.",
 )
+@decorate_view(_whole_body)
 def vote(request: HttpRequest, payload: VoteIn, comment_id: int = CommentId):
     comment = _comment(comment_id, approved_only=True)
     voter = tokens.voter_id(
@@ -497,15 +493,13 @@ def vote(request: HttpRequest, payload: VoteIn, comment_id: int = CommentId):
     }
 
 
-SUBSCRIBE_FIELDS = {"email": "email", "kind": "kind"}
-
-
 @router.post(
-    "/articles/{int:article_id}/subscriptions",
+    "/articles/{article_id}/subscriptions",
     response={202: MessageOut, **REFUSED, **NOT_FOUND, **INVALID},
     summary="Ask to be emailed about new comments on an article",
     description="Nothing is sent until the address confirms by the link mailed to it.",
 )
+@decorate_view(_whole_body)
 def subscribe(request: HttpRequest, payload: SubscribeIn, article_id: int = ArticleId):
     article = _article(article_id)
     rules = DiscussionSettings.for_request(request)
@@ -513,7 +507,7 @@ def subscribe(request: HttpRequest, payload: SubscribeIn, article_id: int = Arti
         return _refusal(services.CommentRefused(NOTHING_TO_SUBSCRIBE, status=403, code="closed"))
     if subscriptions.over_ip_limit(_client_ip(request)):
         return _refusal(services.CommentRefused(RATE_LIMITED, status=429, code="rate_limited"))
-    data = _valid_form(SubscribeForm(_form_data(payload, SUBSCRIBE_FIELDS)), SUBSCRIBE_FIELDS)
+    data = _cleaned(SubscribeForm, payload)
     subscriptions.subscribe(article=article, email=data["email"], kind=data["kind"], user=None)
     # The same answer whether or not the address was subscribed already.
     return 202, {"message": GUEST_MESSAGE}
