@@ -28,6 +28,7 @@ from .templatetags.discussion import section_context
 
 MAX_VOTE_IDS = 500
 FIX_FIELDS = "Please check the marked fields."
+NO_SCRIPT_MESSAGE = "Please read your comment over, then press “Post comment” to publish it."
 # Refusals a reader without JavaScript fixes by sending the same form again.
 RETRY_CODES = ("stale_form", "too_fast")
 
@@ -107,7 +108,7 @@ def _comment_html(request, comment: Comment, *, article, rules) -> str:
 
 def _field_errors(form) -> dict[str, list[str]]:
     return {
-        field: [error["message"] for error in errors]
+        field: list(dict.fromkeys(error["message"] for error in errors))
         for field, errors in form.errors.get_json_data().items()
     }
 
@@ -175,7 +176,10 @@ def post_comment(request: HttpRequest, article_id: int) -> HttpResponse:
         if wants_json:
             return _refused_json(refused.message, status=refused.status, code=refused.code)
         status = 200 if refused.code in RETRY_CODES else refused.status
-        return _check_page(request, article, rules, form, message=refused.message, status=status)
+        message = refused.message
+        if refused.code == "stale_form" and not data["form_token"]:
+            message = NO_SCRIPT_MESSAGE  # the usual first step of a reader without JavaScript
+        return _check_page(request, article, rules, form, message=message, status=status)
     comment = posted.comment
     if wants_json:
         return _private_json(

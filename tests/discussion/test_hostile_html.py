@@ -96,7 +96,7 @@ REFUSED = [
     ("name", "N" * 81, "Ensure this value has at most 80 characters (it has 81)."),
     ("email", "ann@example.com\r\nBcc: victim@example.com", "Enter a valid email address."),
     ("email", "<script>alert(1)</script>@example.com", "Enter a valid email address."),
-    ("email", "ann\x00@example.com", "Null characters are not allowed."),
+    ("email", "ann\x00@example.com", "Enter a valid email address."),
     ("email", "a" * 250 + "@example.com", None),
     ("website", "javascript:alert(1)", "Enter a valid URL."),
     ("website", "data:text/html,<script>alert(1)</script>", "Enter a valid URL."),
@@ -118,7 +118,8 @@ def test_refused_values_get_a_field_error_and_are_shown_back_escaped(
     errors = response.json()["errors"]
     assert list(errors) == [field]
     if message:
-        assert message in errors[field]
+        assert errors[field][0] == message
+    assert len(errors[field]) == len(set(errors[field]))  # each error said once
     no_js = client.post(comments_url(article), form_data(article, **{field: value}))
     assert no_js.status_code == 400
     page = no_js.content.decode()

@@ -63,6 +63,12 @@ def comments_label(count: int) -> str:
 
 
 @register.filter
+def error_text(errors) -> str:
+    """A field's errors as one sentence run, each said once (two validators may agree)."""
+    return " ".join(dict.fromkeys(str(error) for error in errors))
+
+
+@register.filter
 def is_web_address(value: str) -> bool:
     """Only http(s) addresses become links, whatever path a website value was stored by."""
     return str(value).lower().startswith(("https://", "http://"))
