@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from masthead.core import memo
 from masthead.discussion import services, tokens
-from masthead.discussion.models import Comment, CommentStatus, DiscussionSettings
+from masthead.discussion.models import Comment, CommentStatus, DiscussionSettings, Subscription
 from tests.newsroom.factories import days_ago, default_site, make_article
 
 from .factories import make_comment
@@ -498,3 +498,16 @@ def test_a_comment_older_than_its_article_page_is_still_editable_only_by_token(c
             {"body": "Fixed.", "edit_token": posted["edit_token"]},
         )
     assert response.status_code == 200
+
+
+def test_notify_of_subscribes_the_commenter(client, article):
+    response = client.post(
+        comments_url(article),
+        form_data(article, notify="replies", email="Notify.Me@example.com"),
+        headers=JSON,
+    )
+    assert response.status_code == 201
+    subscription = Subscription.objects.get(article=article)
+    assert (subscription.email, subscription.kind) == ("notify.me@example.com", "replies")
+    bad = client.post(comments_url(article), form_data(article, notify="everything"), headers=JSON)
+    assert bad.status_code == 400 and list(bad.json()["errors"]) == ["notify"]
