@@ -18,15 +18,20 @@ class ContentSecurityPolicyMiddleware(DjangoCSPMiddleware):
         if not hasattr(response, "_csp_config"):
             if request.path.startswith("/admin/"):
                 response._csp_config = settings.ADMIN_CSP
-            elif _is_html(response) and _gravatar_enabled(request):
+            elif _is_page(request, response) and _gravatar_enabled(request):
                 policy = dict(settings.SECURE_CSP)
                 policy["img-src"] = [*policy.get("img-src", ["'self'"]), GRAVATAR_ORIGIN]
                 response._csp_config = policy
         return super().process_response(request, response)
 
 
-def _is_html(response) -> bool:
-    return response.get("Content-Type", "").startswith("text/html")
+def _is_page(request, response) -> bool:
+    """A page that may show comments: beacons, errors and form answers never do."""
+    return (
+        request.method in ("GET", "HEAD")
+        and response.status_code == 200
+        and response.get("Content-Type", "").startswith("text/html")
+    )
 
 
 def _gravatar_enabled(request) -> bool:
