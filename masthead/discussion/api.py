@@ -126,14 +126,19 @@ class FormTokenOut(Schema):
     min_seconds: int = Field(description="Send the comment no sooner than this after fetching.")
 
 
+def _json_integer(cls, value):
+    # Pydantic would read true and "1" as 1; JSON Schema's integer is a number (1.0 too).
+    if isinstance(value, bool | str):
+        raise ValueError("Input should be an integer")
+    return value
+
+
 class CommentIn(Schema):
     name: str = Field(..., max_length=80)
     email: str = Field(..., max_length=254, description="Never shown to anyone.")
     website: str = Field("", max_length=200)
     body: str = Field(..., max_length=5000, description="Plain text.")
-    parent_id: int = Field(
-        None, ge=1, le=MAX_ID, strict=True, description="The comment replied to."
-    )
+    parent_id: int = Field(None, ge=1, le=MAX_ID, description="The comment replied to.")
     notify: Literal["", "all", "replies"] = Field(
         "", description="Email me new comments on the article (all) or replies to mine."
     )
@@ -141,6 +146,8 @@ class CommentIn(Schema):
         ..., max_length=200, description="From GET …/comment-token, fetched before writing."
     )
     phone: str = Field("", max_length=200, description="Leave empty (a trap for robots).")
+
+    _json_integer = field_validator("parent_id", mode="before")(_json_integer)
 
 
 class PostedOut(Schema):
@@ -159,13 +166,7 @@ class EditIn(Schema):
 class VoteIn(Schema):
     value: Literal[1, -1, 0] = Field(..., description="1 up, -1 down, 0 withdraw.")
 
-    @field_validator("value", mode="before")
-    @classmethod
-    def _a_number(cls, value):
-        # Pydantic would take true, 1.0 and "1" for 1; a vote is a JSON integer.
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise ValueError("A vote is the integer 1, -1 or 0.")
-        return value
+    _json_integer = field_validator("value", mode="before")(_json_integer)
 
 
 class VoteOut(Votes):
@@ -181,7 +182,12 @@ class MessageOut(Schema):
     message: str
 
 
-REFUSED = {400: Refusal, 403: Refusal, 413: Problem, 429: Refusal}
+# What each write documents besides success, 404 and 422 (413: over the upload limit).
+# 400 covers a body that is not JSON at all.
+POST_REFUSALS = {400: Refusal, 403: Refusal, 413: Problem, 429: Refusal}
+EDIT_REFUSALS = {400: Refusal, 403: Refusal, 413: Problem}
+VOTE_REFUSALS = {400: Problem, 413: Problem}
+SUBSCRIBE_REFUSALS = {400: Problem, 403: Refusal, 413: Problem, 429: Refusal}
 
 
 # --- input and errors ---------------------------------------------------------
@@ -406,7 +412,7 @@ def comment_token(request: HttpRequest, response: HttpResponse, article_id: int 
 
 @router.post(
     "/articles/{article_id}/comments",
-    response={201: PostedOut, **REFUSED, **NOT_FOUND, **INVALID},
+    response={201: PostedOut, **POST_REFUSALS, **NOT_FOUND, **INVALID},
     summary="Post a comment as a guest",
     description="Get a form token from …/comment-token first.  A comment is published "
     "at once or held for moderation, as the site decides; `status` says which.",
@@ -450,7 +456,7 @@ def post_comment(request: HttpRequest, payload: CommentIn, article_id: int = Art
 
 @router.post(
     "/comments/{comment_id}/edit",
-    response={200: CommentOut, **REFUSED, **NOT_FOUND, **INVALID},
+    response={200: CommentOut, **EDIT_REFUSALS, **NOT_FOUND, **INVALID},
     summary="Correct your own comment, within ten minutes of posting it",
 )
 @decorate_view(_whole_body)
@@ -470,7 +476,7 @@ def edit_comment(request: HttpRequest, payload: EditIn, comment_id: int = Commen
 
 @router.post(
     "/comments/{comment_id}/votes",
-    response={200: VoteOut, **REFUSED, **NOT_FOUND, **INVALID},
+    response={200: VoteOut, **VOTE_REFUSALS, **NOT_FOUND, **INVALID},
     summary="Vote a comment up or down, or withdraw your vote",
     description="One vote per visitor (address and browser) per comment; voting again "
     "replaces the earlier vote.",
@@ -495,7 +501,7 @@ def vote(request: HttpRequest, payload: VoteIn, comment_id: int = CommentId):
 
 @router.post(
     "/articles/{article_id}/subscriptions",
-    response={202: MessageOut, **REFUSED, **NOT_FOUND, **INVALID},
+    response={202: MessageOut, **SUBSCRIBE_REFUSALS, **NOT_FOUND, **INVALID},
     summary="Ask to be emailed about new comments on an article",
     description="Nothing is sent until the address confirms by the link mailed to it.",
 )
