@@ -1,8 +1,11 @@
 """Reading discussions: threads a page at a time, counts, a comment's context."""
 
+import datetime as dt
 from dataclasses import dataclass, field
 
 from django.db.models import Count, Q
+from django.db.models.functions import TruncDate
+from django.utils import timezone
 
 from .models import Comment, CommentStatus
 
@@ -116,3 +119,24 @@ def comment_context(comment: Comment) -> dict:
 
 def pending_count() -> int:
     return Comment.objects.filter(status=CommentStatus.PENDING).count()
+
+
+def daily_comments(*, days: int = 14, today: dt.date | None = None) -> list[tuple]:
+    """[(date, comments)] for each of the last `days` UTC days, oldest first, zeros
+    included; spam is not counted (a bot's burst says nothing about the readers)."""
+    today = today or timezone.now().astimezone(dt.UTC).date()
+    first = today - dt.timedelta(days=days - 1)
+    start = dt.datetime.combine(first, dt.time.min, tzinfo=dt.UTC)
+    per_day = dict(
+        Comment.objects.filter(created_at__gte=start)
+        .exclude(status=CommentStatus.SPAM)
+        .annotate(day=TruncDate("created_at", tzinfo=dt.UTC))
+        .order_by()
+        .values("day")
+        .annotate(n=Count("pk"))
+        .values_list("day", "n")
+    )
+    return [
+        (first + dt.timedelta(days=i), per_day.get(first + dt.timedelta(days=i), 0))
+        for i in range(days)
+    ]

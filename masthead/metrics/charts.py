@@ -68,9 +68,10 @@ def daily_bar_chart(series: list[tuple[dt.date, int]], *, title: str) -> BarChar
                 views=views,
             )
         )
+    # Each label at its true height: "half" of an odd top is rounded down.
     y_ticks = [
-        Tick(position=round(TOP + plot_height * (1 - fraction), 2), label=f"{value:,}")
-        for fraction, value in ((0, 0), (0.5, top_value // 2), (1, top_value))
+        Tick(position=round(TOP + plot_height * (1 - value / top_value), 2), label=f"{value:,}")
+        for value in sorted({0, top_value // 2, top_value})
     ]
     x_ticks = [
         Tick(position=round(LEFT + index * slot + slot / 2, 2), label=day.strftime("%-d %b"))

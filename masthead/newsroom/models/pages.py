@@ -13,6 +13,7 @@ from wagtail.fields import StreamField
 from wagtail.models import Orderable, Page, PageManager
 from wagtail.search import index
 
+from masthead.discussion.panels import ArticleCommentsPanel
 from masthead.metrics.panels import ReadershipPanel
 
 from ..blocks import ArticleBodyBlock
@@ -181,6 +182,7 @@ class ArticlePage(CheapViewRestrictions, Page):
             "Syndication",
         ),
         ReadershipPanel(heading="Readership"),
+        ArticleCommentsPanel(heading="Comments"),
     ]
     settings_panels = [*Page.settings_panels, FieldPanel("comments_open")]
     search_fields = [
