@@ -5,6 +5,7 @@ from functools import wraps
 from django.http import Http404, HttpResponseNotAllowed
 from django.urls import URLPattern, include, path, re_path
 from django.utils.cache import patch_cache_control
+from django.views.decorators.csrf import csrf_exempt
 
 from .docs import docs_asset
 from .problems import problem_response
@@ -40,7 +41,12 @@ def api_view(view):
                 f"{request.method} is not allowed here.",
                 headers={"Allow": response["Allow"]},
             )
-        if request.method in ("GET", "HEAD") and response.status_code == 200:
+        # A handler that set Cache-Control itself (no-store on a form token) knows better.
+        if (
+            request.method in ("GET", "HEAD")
+            and response.status_code == 200
+            and not response.has_header("Cache-Control")
+        ):
             patch_cache_control(response, public=True, max_age=PUBLIC_MAX_AGE)
         return response
 
@@ -48,6 +54,7 @@ def api_view(view):
     return wrapped
 
 
+@csrf_exempt  # it only ever answers 404; without this a POST got Django's HTML CSRF page
 def unknown_path(request, rest=""):
     return problem_response(404, "No such resource.")
 
@@ -64,5 +71,5 @@ _ninja_patterns, _app_name, _namespace = api.urls
 urlpatterns = [
     path("api/v1/docs/assets/<str:name>", docs_asset, name="api-docs-asset"),
     path("api/v1/", include((_wrapped(_ninja_patterns), _app_name), namespace=_namespace)),
-    re_path(r"^api/(?P<rest>.*)$", unknown_path),
+    re_path(r"^api/(?P<rest>[\s\S]*)$", unknown_path),  # any path, newlines included
 ]

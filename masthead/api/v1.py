@@ -17,11 +17,15 @@ class MastheadAPI(NinjaAPI):
         for context in error_contexts:
             model = context.model
             flat_names = getattr(model, "__ninja_flatten_map_reverse__", {})
+            # A JSON body is read into one handler argument, whose name clients never send.
+            body_arg = getattr(model, "__read_from_single_attr__", None)
             details = context.pydantic_validation_error.errors(
                 include_url=False, include_context=False, include_input=False
             )
             for error in details:
                 loc = tuple(error["loc"])
+                if body_arg and loc[:1] == (body_arg,):
+                    loc = loc[1:]
                 for n in range(len(loc), 0, -1):
                     if loc[:n] in flat_names:
                         loc = flat_names[loc[:n]] + loc[n:]
