@@ -240,6 +240,8 @@ LANGUAGE_CODE = env.str("LANGUAGE_CODE", "en-us")
 TIME_ZONE = env.str("TIME_ZONE", "UTC")
 USE_I18N = True
 USE_TZ = True
+# Bare www. addresses in comments link over https (Django's future default, opted into now).
+URLIZE_ASSUME_HTTPS = True
 
 # --- static and media -----------------------------------------------------
 STATIC_URL = "/static/"
