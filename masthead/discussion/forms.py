@@ -20,15 +20,15 @@ def _single_line(value: str, label: str) -> str:
     return value.strip()
 
 
+class _WebsiteField(forms.URLField):
+    # One validator: web addresses only (URLField's own would also take ftp://).
+    default_validators = [URLValidator(schemes=["http", "https"])]
+
+
 class CommentForm(forms.Form):
     name = forms.CharField(max_length=80, required=False, strip=False)
     email = forms.EmailField(max_length=254, required=False)
-    website = forms.URLField(
-        max_length=200,
-        required=False,
-        assume_scheme="https",
-        validators=[URLValidator(schemes=["http", "https"])],
-    )
+    website = _WebsiteField(max_length=200, required=False, assume_scheme="https")
     body = forms.CharField(max_length=5000, strip=False, label="Comment")
     parent = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
     notify = forms.ChoiceField(choices=NOTIFY_CHOICES, required=False, label="Notify of")

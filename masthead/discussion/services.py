@@ -125,6 +125,22 @@ def _check_sender(*, commenter: Commenter, rules: DiscussionSettings, honeypot: 
         )
 
 
+DUPLICATE_WINDOW = dt.timedelta(hours=1)
+
+
+def _check_duplicate(*, article, body: str, commenter: Commenter) -> None:
+    """The same words from the same address on the same article within the hour: a
+    double click, a refreshed result page or a replay, never a second comment."""
+    recent = Comment.objects.filter(
+        article_id=article.pk,
+        author_email=commenter.email,
+        body=body,
+        created_at__gte=timezone.now() - DUPLICATE_WINDOW,
+    )
+    if recent.exists():
+        raise CommentRefused("You have already posted this comment.", status=409, code="duplicate")
+
+
 def _reply_target(*, article, parent_id: int | None, rules: DiscussionSettings):
     """The comment a reply attaches to: the one named, or its ancestor at the deepest
     level the site allows, so a long exchange continues at the last indent."""
@@ -199,6 +215,7 @@ def post_comment(
             f"{'' if rules.max_links == 1 else 's'}; please remove some.",
             code="too_many_links",
         )
+    _check_duplicate(article=article, body=body, commenter=commenter)
     status, reason = _status_for(body=body, commenter=commenter, rules=rules)
     with transaction.atomic():
         parent = _reply_target(article=article, parent_id=parent_id, rules=rules)

@@ -83,8 +83,8 @@ def test_hold_first_holds_a_newcomer_and_approves_a_known_commenter():
 def test_a_held_comment_does_not_count_as_known():
     article = make_article()
     rules = open_rules(moderation_mode="hold_first")
-    post(article, rules=rules, who=guest(email="twice@example.com"))
-    again = post(article, rules=rules, who=guest(email="twice@example.com")).comment
+    post(article, "First try.", rules=rules, who=guest(email="twice@example.com"))
+    again = post(article, "Second try.", rules=rules, who=guest(email="twice@example.com")).comment
     assert again.status == CommentStatus.PENDING
 
 
@@ -276,3 +276,16 @@ def test_comments_close_by_age():
     assert refused.value.code == "closed"
     assert post(article, rules=open_rules(close_after_days=14)).comment.pk
     assert post(article, rules=open_rules(close_after_days=0)).comment.pk
+
+
+def test_the_same_comment_twice_is_refused_as_a_duplicate():
+    article = make_article()
+    who = guest(email="twice@example.com")
+    post(article, "Exactly these words.", who=who)
+    with pytest.raises(services.CommentRefused) as refused:
+        post(article, "Exactly these words.", who=who)
+    assert refused.value.code == "duplicate" and refused.value.status == 409
+    # Other words, or the same words elsewhere, are new comments.
+    assert post(article, "Different words.", who=who).comment.pk
+    assert post(make_article(), "Exactly these words.", who=who).comment.pk
+    assert Comment.objects.filter(author_email="twice@example.com").count() == 3
