@@ -49,9 +49,10 @@ STAFF_REPLY = (
 
 
 def _when(article, rng: random.Random, *, after: dt.datetime | None = None) -> dt.datetime:
+    """A moment after `after` (a reply's parent) or the article's publication, before now."""
     start = after or article.first_published_at or timezone.now()
-    moment = start + dt.timedelta(minutes=rng.randint(12, 60 * 30))
-    return min(moment, timezone.now() - dt.timedelta(minutes=rng.randint(1, 30)))
+    span = max(int((timezone.now() - start).total_seconds() // 60) - 1, 1)
+    return start + dt.timedelta(minutes=rng.randint(1, min(span, 60 * 30)))
 
 
 def _comment(article, rng, *, parent=None, status=CommentStatus.APPROVED, **fields) -> Comment:
