@@ -50,13 +50,13 @@ def _confirm(page, live_server, mail) -> None:
 def test_guests_discuss_subscribe_and_an_editor_approves(
     live_server, browser, page, smtp_server, django_user_model
 ):
+    news = make_section("News")  # (re)builds the page tree and site a flush removed
     _rules(
         moderation_mode="hold_first",
         min_submit_seconds=0,  # the unit tests cover the minimum; people type slower than this
         rate_limit_per_ip="",
         rate_limit_per_email="",
     )
-    news = make_section("News")
     article = make_article(section=news, title="Harbour dredging starts in spring")
     bob = make_comment(article, author_name="Bob Harbour", body="About time too.")
     # Carl has commented before, so his comments are published at once.
