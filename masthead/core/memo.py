@@ -47,3 +47,19 @@ def clear() -> None:
     with _lock:
         _values.clear()
         _generation = None
+
+
+class SettingPerGeneration:
+    """For a Wagtail site setting: for_request() reads it once per content generation
+    (saving a setting bumps the generation), not with a query on every request."""
+
+    @classmethod
+    def for_request(cls, request):
+        from masthead.core.sites import current_site
+
+        attr = cls.get_cache_attr_name()
+        if not hasattr(request, attr):
+            site = current_site(request)
+            key = (cls._meta.label, site.pk if site else None)
+            setattr(request, attr, per_generation(key, lambda: cls.for_site(site)))
+        return getattr(request, attr)

@@ -17,7 +17,6 @@ from functools import wraps
 from http import HTTPStatus
 from typing import Literal
 
-from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import Field, Path, Query, Router, Schema
@@ -32,6 +31,7 @@ from masthead.api.problems import (
     ProblemError,
     problem_response,
 )
+from masthead.core.http import client_ip
 from masthead.newsroom.selectors import live_articles
 
 from . import selectors, services, subscriptions, tokens
@@ -247,13 +247,6 @@ def _whole_body(run):
     return guarded
 
 
-def _client_ip(request: HttpRequest) -> str:
-    # As the view counter reads it (masthead.metrics.views): the setting names the header.
-    header = settings.MASTHEAD_VIEW_CLIENT_IP_HEADER
-    value = request.META.get(header, "") or request.META.get("REMOTE_ADDR", "")
-    return value.rsplit(",", 1)[-1].strip()
-
-
 def _user_agent(request: HttpRequest) -> str:
     return request.META.get("HTTP_USER_AGENT", "")[:300]
 
@@ -426,7 +419,7 @@ def post_comment(request: HttpRequest, payload: CommentIn, article_id: int = Art
         name=data["name"],
         email=data["email"],
         website=data["website"],
-        ip=_client_ip(request),
+        ip=client_ip(request),
         user_agent=_user_agent(request),
     )
     try:
@@ -485,7 +478,7 @@ def edit_comment(request: HttpRequest, payload: EditIn, comment_id: int = Commen
 def vote(request: HttpRequest, payload: VoteIn, comment_id: int = CommentId):
     comment = _comment(comment_id, approved_only=True)
     voter = tokens.voter_id(
-        user_id=None, ip=_client_ip(request), user_agent=_user_agent(request), comment_id=comment.pk
+        user_id=None, ip=client_ip(request), user_agent=_user_agent(request), comment_id=comment.pk
     )
     try:
         counted = services.cast_vote(comment=comment, voter=voter, value=payload.value)
@@ -511,7 +504,7 @@ def subscribe(request: HttpRequest, payload: SubscribeIn, article_id: int = Arti
     rules = DiscussionSettings.for_request(request)
     if not services.comments_open(article=article, rules=rules):
         return _refusal(services.CommentRefused(NOTHING_TO_SUBSCRIBE, status=403, code="closed"))
-    if subscriptions.over_ip_limit(_client_ip(request)):
+    if subscriptions.over_ip_limit(client_ip(request)):
         return _refusal(services.CommentRefused(RATE_LIMITED, status=429, code="rate_limited"))
     data = _cleaned(SubscribeForm, payload)
     subscriptions.subscribe(article=article, email=data["email"], kind=data["kind"], user=None)

@@ -8,6 +8,8 @@ from django.utils import timezone
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
 
+from masthead.core.memo import SettingPerGeneration
+
 from .ratelimits import validate_rate
 
 
@@ -18,7 +20,7 @@ class ModerationMode(models.TextChoices):
 
 
 @register_setting(icon="comment")
-class DiscussionSettings(BaseSiteSetting):
+class DiscussionSettings(SettingPerGeneration, BaseSiteSetting):
     """How comments work on this site: who waits for approval, and what keeps spam out."""
 
     comments_enabled = models.BooleanField(
@@ -133,19 +135,6 @@ class DiscussionSettings(BaseSiteSetting):
             parse_networks(self.blocked_ips)
         except ValueError as error:
             raise ValidationError({"blocked_ips": str(error)}) from error
-
-    @classmethod
-    def for_request(cls, request):
-        """The site's rules, read once per content generation (saving them bumps it)."""
-        from masthead.core.memo import per_generation
-        from masthead.core.sites import current_site
-
-        attr = cls.get_cache_attr_name()
-        if not hasattr(request, attr):
-            site = current_site(request)
-            key = ("discussion:settings", site.pk if site else None)
-            setattr(request, attr, per_generation(key, lambda: cls.for_site(site)))
-        return getattr(request, attr)
 
 
 class CommentStatus(models.TextChoices):

@@ -8,9 +8,7 @@ None of these pages may be cached: they are about one person's address.
 """
 
 import json
-from urllib.parse import urlsplit
 
-from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -19,6 +17,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
 from masthead.api.problems import problem_response
+from masthead.core.http import client_ip, is_cross_site
 
 from . import services, subscriptions
 from .forms import SubscribeForm
@@ -33,23 +32,6 @@ GUEST_MESSAGE = (
     "we have sent it a link to confirm your subscription."
 )
 CONFIRMED_MESSAGE = "You are subscribed. We will email you about new comments."
-
-
-def _cross_site(request: HttpRequest) -> bool:
-    """A form post a browser says came from another site (same test as the view beacon)."""
-    if request.META.get("HTTP_SEC_FETCH_SITE", "same-origin") not in ("same-origin", "none"):
-        return True
-    origin = request.META.get("HTTP_ORIGIN")
-    if origin and origin != "null":
-        return urlsplit(origin).netloc != request.get_host()
-    return False
-
-
-def _client_ip(request: HttpRequest) -> str:
-    value = request.META.get(settings.MASTHEAD_VIEW_CLIENT_IP_HEADER, "") or request.META.get(
-        "REMOTE_ADDR", ""
-    )
-    return value.rsplit(",", 1)[-1].strip()
 
 
 def _wants_json(request: HttpRequest) -> bool:
@@ -95,13 +77,13 @@ def subscribe(request: HttpRequest, article_id: int) -> HttpResponse:
         context = {"article": article, "form": form, "error": message}
         return render(request, "discussion/subscriptions/subscribe.html", context, status=status)
 
-    if _cross_site(request):
+    if is_cross_site(request):
         return refuse(403, "Subscriptions are accepted only from this site's own pages.")
     if article is None:
         return refuse(404, "There is no such article.")
     if not services.comments_open(article=article, rules=DiscussionSettings.for_request(request)):
         return refuse(403, CLOSED)
-    if subscriptions.over_ip_limit(_client_ip(request)):
+    if subscriptions.over_ip_limit(client_ip(request)):
         return refuse(429, RATE_LIMITED)
     user = _signed_in_user(request)
     data = _submitted(request)

@@ -9,9 +9,7 @@ another site; own votes are fetched after the page has loaded.
 """
 
 import dataclasses
-from urllib.parse import urlsplit
 
-from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
@@ -19,6 +17,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from masthead.core.http import client_ip, is_cross_site
 from masthead.newsroom.models import ArticlePage
 
 from . import selectors, services, tokens
@@ -34,24 +33,6 @@ RETRY_CODES = ("stale_form", "too_fast")
 
 
 # --- request helpers -----------------------------------------------------
-
-
-def client_ip(request: HttpRequest) -> str:
-    """The reader's address, read as the view counter reads it (one setting for both)."""
-    header = settings.MASTHEAD_VIEW_CLIENT_IP_HEADER
-    value = request.META.get(header, "") or request.META.get("REMOTE_ADDR", "")
-    # Behind a proxy the address it saw is the last one it appended.
-    return value.rsplit(",", 1)[-1].strip()
-
-
-def _cross_site(request: HttpRequest) -> bool:
-    """Whether the browser says this request was started by another site's page."""
-    if request.META.get("HTTP_SEC_FETCH_SITE", "same-origin") not in ("same-origin", "none"):
-        return True
-    origin = request.META.get("HTTP_ORIGIN")
-    if origin and origin != "null":
-        return urlsplit(origin).netloc != request.get_host()
-    return False
 
 
 def _wants_json(request: HttpRequest) -> bool:
@@ -148,7 +129,7 @@ def _reply_target(article: ArticlePage, raw) -> Comment | None:
 @never_cache
 def post_comment(request: HttpRequest, article_id: int) -> HttpResponse:
     wants_json = _wants_json(request)
-    if _cross_site(request):
+    if is_cross_site(request):
         message = "Comments can only be sent from this site's own pages."
         if wants_json:
             return _refused_json(message, status=403, code="cross_site")
@@ -255,7 +236,7 @@ def _voter(request: HttpRequest, comment_id: int) -> str:
 def vote(request: HttpRequest, comment_id: int) -> HttpResponse:
     """value=1 (up), -1 (down) or 0 (withdraw): JSON counts, or back to the comment."""
     wants_json = _wants_json(request)
-    if _cross_site(request):
+    if is_cross_site(request):
         return _refused_json("Votes come from this site's pages.", status=403, code="cross_site")
     comment, article = _comment_and_article(request, comment_id)
     raw = request.POST.get("value", "")
@@ -312,7 +293,7 @@ def vote_counts(request: HttpRequest, article_id: int) -> JsonResponse:
 @never_cache
 def edit(request: HttpRequest, comment_id: int) -> JsonResponse:
     """The author's correction within ten minutes: body + edit_token -> the comment's new HTML."""
-    if _cross_site(request):
+    if is_cross_site(request):
         return _refused_json("Edits come from this site's pages.", status=403, code="cross_site")
     comment, article = _comment_and_article(request, comment_id)
     if comment.status in (CommentStatus.SPAM, CommentStatus.TRASH):

@@ -7,11 +7,12 @@ against a set kept in memory and the view goes to the buffer).
 
 import base64
 import re
-from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
+
+from masthead.core.http import client_ip, is_cross_site
 
 from . import selectors, services
 from .bots import is_not_a_reader
@@ -33,25 +34,6 @@ def _status(code: int) -> HttpResponse:
     return response
 
 
-def _cross_site(request: HttpRequest) -> bool:
-    """Beacons come from our own pages; refuse those a browser says came from elsewhere."""
-    # request.META rather than request.headers throughout: building the headers mapping
-    # costs more than the rest of the beacon's own work.
-    if request.META.get("HTTP_SEC_FETCH_SITE", "same-origin") not in ("same-origin", "none"):
-        return True
-    origin = request.META.get("HTTP_ORIGIN")
-    if origin and origin != "null":
-        return urlsplit(origin).netloc != request.get_host()
-    return False
-
-
-def _client_ip(request: HttpRequest) -> str:
-    header = settings.MASTHEAD_VIEW_CLIENT_IP_HEADER
-    value = request.META.get(header, "") or request.META.get("REMOTE_ADDR", "")
-    # Behind a proxy the address it saw is the last one it appended.
-    return value.rsplit(",", 1)[-1].strip()
-
-
 def _referrer_domain(raw: str, request: HttpRequest) -> str:
     domain = raw.strip().lower().removeprefix("www.")
     if not _DOMAIN.match(domain) or domain == request.get_host().split(":")[0].removeprefix("www."):
@@ -63,7 +45,7 @@ def _count(request: HttpRequest, article_id: str, referrer: str) -> HttpResponse
     """Count the view, or answer the error; None means "counted or rightly ignored"."""
     if not _ID.match(article_id):
         return _status(400)
-    if _cross_site(request):
+    if is_cross_site(request):
         return _status(403)
     pk = int(article_id)
     if not selectors.is_countable_article(pk):
@@ -72,7 +54,7 @@ def _count(request: HttpRequest, article_id: str, referrer: str) -> HttpResponse
         return None
     services.record_view(
         article_id=pk,
-        ip=_client_ip(request),
+        ip=client_ip(request),
         user_agent=request.META.get("HTTP_USER_AGENT", "")[:512],
         referrer=_referrer_domain(referrer, request),
     )

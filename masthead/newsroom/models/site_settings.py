@@ -2,6 +2,8 @@ from django.db import models
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
 
+from masthead.core.memo import SettingPerGeneration
+
 SOCIAL_NETWORKS = [
     ("youtube", "YouTube"),
     ("x", "X"),
@@ -15,7 +17,7 @@ SOCIAL_NETWORKS = [
 
 
 @register_setting(icon="site")
-class PublicationSettings(BaseSiteSetting):
+class PublicationSettings(SettingPerGeneration, BaseSiteSetting):
     """What the publication says about itself: name, look, links, calls to action."""
 
     select_related = ["logo"]
@@ -85,19 +87,6 @@ class PublicationSettings(BaseSiteSetting):
 
     class Meta:
         verbose_name = "Publication settings"
-
-    @classmethod
-    def for_request(cls, request):
-        """The site's settings, read once per content generation (edits bump it)."""
-        from masthead.core.memo import per_generation
-        from masthead.core.sites import current_site
-
-        attr = cls.get_cache_attr_name()
-        if not hasattr(request, attr):
-            site = current_site(request)
-            key = ("newsroom:publication-settings", site.pk if site else None)
-            setattr(request, attr, per_generation(key, lambda: cls.for_site(site)))
-        return getattr(request, attr)
 
     def social_links(self) -> list[dict]:
         """The filled-in social links in display order, each with key, label and url."""
