@@ -44,7 +44,10 @@ wrk.headers["Accept"] = "application/json"
 wrk.headers["Origin"] = "http://127.0.0.1:{port}"
 function request()
   n = n + 1
-  local who = run .. "-" .. tid .. "-" .. n
+  -- The counter alone repeated bodies under load (wrk rebuilt requests it had
+  -- counted), and the duplicate check rightly refused them; a random part keeps
+  -- every comment new.
+  local who = run .. "-" .. tid .. "-" .. n .. "-" .. math.random(1, 1000000000)
   local body = "name=Bench+reader+" .. who .. "&email=bench." .. who .. "%40example.com"
     .. "&body=Comment+number+" .. who .. "+on+this+story.&form_token=" .. token
   return wrk.format(nil, nil, nil, body)
