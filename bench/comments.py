@@ -44,10 +44,7 @@ wrk.headers["Accept"] = "application/json"
 wrk.headers["Origin"] = "http://127.0.0.1:{port}"
 function request()
   n = n + 1
-  -- The counter alone repeated bodies under load (wrk rebuilt requests it had
-  -- counted), and the duplicate check rightly refused them; a random part keeps
-  -- every comment new.
-  local who = run .. "-" .. tid .. "-" .. n .. "-" .. math.random(1, 1000000000)
+  local who = run .. "-" .. tid .. "-" .. n
   local body = "name=Bench+reader+" .. who .. "&email=bench." .. who .. "%40example.com"
     .. "&body=Comment+number+" .. who .. "+on+this+story.&form_token=" .. token
   return wrk.format(nil, nil, nil, body)
@@ -82,7 +79,10 @@ class CommentPosting:
     def script(self, warmup=None) -> str:
         from urllib.parse import quote
 
-        return COMMENT_LUA.format(token=quote(self.token(), safe=""), run=self.tag, port=self.port)
+        # A new tag for each wrk run: the timed run must not repeat the warm-up's
+        # comments, which the duplicate check would refuse.
+        run = f"{self.tag}{os.urandom(2).hex()}"
+        return COMMENT_LUA.format(token=quote(self.token(), safe=""), run=run, port=self.port)
 
     def verify(self, answered: int) -> str:
         stored = int(shell(self.data_dir, COUNT).strip().splitlines()[-1]) - self.before
