@@ -5,7 +5,7 @@ import threading
 
 import pytest
 import time_machine
-from django.db import OperationalError, close_old_connections, connection
+from django.db import OperationalError, connection
 
 from masthead.discussion import services, tokens
 from masthead.discussion.models import Comment, CommentStatus
@@ -238,7 +238,7 @@ def test_rate_limit_holds_under_concurrent_posts():
         except OperationalError:
             outcomes.append("database_locked")
         finally:
-            close_old_connections()
+            connection.close()  # this thread's own connection, so the test database can go
 
     threads = [threading.Thread(target=attempt, args=(n,)) for n in range(12)]
     for thread in threads:
