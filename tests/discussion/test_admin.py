@@ -1,7 +1,6 @@
 """The moderation queue in the Wagtail admin: listing, filters, row and bulk actions, a
 comment in context, staff replies, pinning, permissions, escaping, and the settings."""
 
-import itertools
 import re
 
 import pytest
@@ -11,12 +10,12 @@ from django.test import Client
 from wagtail.models import Site
 
 from masthead.discussion.models import Comment, CommentStatus, DiscussionSettings
+from tests.discussion import factories
 from tests.newsroom.factories import make_article
 
 pytestmark = pytest.mark.django_db
 
 QUEUE = "/admin/comments/"
-_counter = itertools.count(1)
 
 HOSTILE_NAME = '<script>alert("name")</script><img src=x onerror=alert(1)>'
 HOSTILE_BODY = '<script>alert("body")</script>\n<b onmouseover="alert(2)">bold</b> &amp; done'
@@ -25,18 +24,10 @@ HOSTILE_SITE = 'javascript:alert(4)//"><iframe src=x>'
 
 
 def make_comment(article, **fields) -> Comment:
-    parent = fields.pop("parent", None)
-    values = {
-        "author_name": "Ann Reader",
-        "author_email": f"reader{next(_counter)}@example.com",
-        "body": "Stored comment.",
-        "status": CommentStatus.PENDING,
-        "ip_address": "203.0.113.9",
-    }
-    if parent is not None:
-        values.update(parent=parent, root=parent.root or parent, depth=parent.depth + 1)
-    values.update(fields)
-    return Comment.objects.create(article=article, **values)
+    """A stored comment as the queue usually sees one: pending, with an address."""
+    return factories.make_comment(
+        article, **{"status": CommentStatus.PENDING, "ip_address": "203.0.113.9", **fields}
+    )
 
 
 def _user(django_user_model, username, *codenames):
