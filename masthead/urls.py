@@ -19,6 +19,8 @@ urlpatterns = [
     *syndication_urls.urlpatterns,
     path("", include("masthead.metrics.urls")),
     path("discussion/", include("masthead.discussion.urls")),
+    path("reader/", include("masthead.readers.urls")),
+    path("newsletters/", include("masthead.newsletters.urls")),
     path("", include("masthead.newsroom.urls")),
     path("", include("masthead.core.urls")),
 ]

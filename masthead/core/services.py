@@ -9,6 +9,8 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management import call_command
 
+from masthead.core import periodic
+
 # Chosen by measurement: `make bench` runs the article, the uncached article and
 # the floor under both servers and reports the winner (bench/results/).
 DEFAULT_SERVER = "granian"
@@ -92,10 +94,14 @@ def start_scheduler(*, interval: float, stop: threading.Event) -> threading.Thre
                 flush_views()
             except Exception as exc:
                 print(f"flushing views failed: {exc}", file=sys.stderr)
-            finally:
-                from django.db import close_old_connections
+            for name, job in periodic.jobs():
+                try:
+                    job()
+                except Exception as exc:
+                    print(f"{name} failed: {exc}", file=sys.stderr)
+            from django.db import close_old_connections
 
-                close_old_connections()
+            close_old_connections()
             stop.wait(interval)
 
     thread = threading.Thread(target=loop, name="masthead-scheduler", daemon=True)

@@ -71,7 +71,7 @@ def test_rss_link_and_connect_box_follow_settings(client, publication, news):
     make_article(section=news)
     doc = parse(client.get("/"))
     assert "Connect with us" not in doc.text
-    assert not doc.all("aside")
+    assert not doc.all(".connect")
 
 
 def test_section_page_lists_articles_newest_first_with_pagination(client, settings, publication):
