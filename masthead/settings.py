@@ -221,6 +221,18 @@ def _mailer(url: str) -> dict:
 
 
 MAILERS = {"default": _mailer(env.str("EMAIL_URL", ""))}
+# An email service provider through django-anymail instead of SMTP, e.g.
+# EMAIL_BACKEND=anymail.backends.postmark.EmailBackend; its settings come from
+# ANYMAIL_* variables (ANYMAIL_POSTMARK_SERVER_TOKEN=... becomes
+# ANYMAIL["POSTMARK_SERVER_TOKEN"]), and ANYMAIL_WEBHOOK_SECRET guards the
+# bounce and complaint webhooks under /newsletters/esp/.
+if env.str("EMAIL_BACKEND", ""):
+    MAILERS["default"] = {"BACKEND": env.str("EMAIL_BACKEND"), "OPTIONS": {}}
+ANYMAIL = {
+    key.removeprefix("ANYMAIL_"): value
+    for key, value in os.environ.items()
+    if key.startswith("ANYMAIL_") and value
+}
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", "Masthead <newsroom@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 

@@ -20,6 +20,8 @@ urlpatterns = [
     path("", include("masthead.metrics.urls")),
     path("discussion/", include("masthead.discussion.urls")),
     path("reader/", include("masthead.readers.urls")),
+    # Webhooks from an email service provider (bounces, complaints), through django-anymail.
+    path("newsletters/esp/", include("anymail.urls")),
     path("newsletters/", include("masthead.newsletters.urls")),
     path("", include("masthead.newsroom.urls")),
     path("", include("masthead.core.urls")),
