@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "masthead.staffauth",
     "django_otp",
     "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "anymail",
     "django_filters",
     "wagtail.contrib.forms",
@@ -95,10 +96,13 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "masthead.theme.middleware.ContentSecurityPolicyMiddleware",
     "axes.middleware.AxesMiddleware",
+    # Staff with two-factor sign-in must verify (or, when required, set it up) first.
+    "masthead.staffauth.middleware.AdminTwoFactorMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
 ]
 
