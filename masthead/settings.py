@@ -365,6 +365,13 @@ MASTHEAD_VIEW_IDS_SECONDS = env.float("MASTHEAD_VIEW_IDS_SECONDS", 60)
 MASTHEAD_VIEW_COUNT_CACHE_SECONDS = 60
 MASTHEAD_VIEW_COUNTS_MAX_AGE = env.int("MASTHEAD_VIEW_COUNTS_MAX_AGE", 0)
 MASTHEAD_VIEW_TRENDING_CACHE_SECONDS = env.int("MASTHEAD_VIEW_TRENDING_CACHE_SECONDS", 300)
+
+# Newsletter sending (masthead/newsletters/sending.py): a sender holds its claimed
+# rows for this long without renewing before another worker takes them back;
+# rows per claimed batch (one SMTP connection each); first retry delay, doubled per attempt.
+NEWSLETTER_CLAIM_LEASE_SECONDS = env.float("NEWSLETTER_CLAIM_LEASE_SECONDS", 300)
+NEWSLETTER_BATCH_SIZE = env.int("NEWSLETTER_BATCH_SIZE", 100)
+NEWSLETTER_RETRY_SECONDS = env.float("NEWSLETTER_RETRY_SECONDS", 30)
 # The request header holding the reader's address; behind a proxy, HTTP_X_FORWARDED_FOR.
 MASTHEAD_VIEW_CLIENT_IP_HEADER = env.str("MASTHEAD_VIEW_CLIENT_IP_HEADER", "REMOTE_ADDR")
 

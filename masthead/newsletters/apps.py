@@ -6,3 +6,20 @@ class NewslettersConfig(AppConfig):
     label = "newsletters"
     verbose_name = "Newsletters"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from django.db.models.signals import post_delete, post_save
+
+        from masthead.core import periodic
+        from masthead.readers.registry import register
+
+        from . import jobs, reader_data
+        from .models import Newsletter
+
+        periodic.register("newsletters.expire_unconfirmed", jobs.expire_unconfirmed)
+        register(reader_data.provider)
+        # The signup boxes on cached pages list the open newsletters.
+        post_save.connect(jobs.lists_changed, sender=Newsletter, dispatch_uid="newsletters-saved")
+        post_delete.connect(
+            jobs.lists_changed, sender=Newsletter, dispatch_uid="newsletters-deleted"
+        )
