@@ -23,3 +23,9 @@ class NewslettersConfig(AppConfig):
         post_delete.connect(
             jobs.lists_changed, sender=Newsletter, dispatch_uid="newsletters-deleted"
         )
+        # Bounces, complaints and unsubscribes reported by an ESP (django-anymail webhooks).
+        from anymail.signals import tracking
+
+        from .tracking import on_tracking
+
+        tracking.connect(on_tracking, dispatch_uid="newsletters-esp-tracking")
