@@ -1,0 +1,201 @@
+"""Subscribers in the admin: the filtered listing, one address with its consent records,
+and CSV export and import."""
+
+from django.contrib.admin.utils import quote
+from django.http import StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.functional import cached_property
+from django.utils.http import urlencode
+from django.views import View
+from django.views.generic import FormView
+from wagtail.admin import messages
+from wagtail.admin.ui.tables import Column, DateColumn, TitleColumn
+from wagtail.admin.views import generic
+from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
+from wagtail.admin.views.generic.permissions import PermissionCheckedMixin
+from wagtail.admin.widgets.button import HeaderButton
+from wagtail.log_actions import log
+
+from . import csv_io
+from .admin_filters import SEARCH_FIELDS, SubscriberFilterSet, apply_filters, subscriber_queryset
+from .admin_forms import ImportForm, ImportPolicy
+from .models import ListSubscription, Subscriber
+
+SUBSCRIBERS = "newsletter_subscribers"
+IMPORT_ACTION = "newsletters.import"
+
+
+def subscriber_url(name: str, subscriber: Subscriber) -> str:
+    return reverse(f"{SUBSCRIBERS}:{name}", args=(quote(subscriber.pk),))
+
+
+class ListsColumn(Column):
+    cell_template_name = "newsletters/admin/cells/lists.html"
+
+
+class SubscriberIndexView(generic.IndexView):
+    default_ordering = "-created_at"
+    filterset_class = SubscriberFilterSet
+    search_fields = SEARCH_FIELDS
+    paginate_by = 50
+
+    def get_base_queryset(self):
+        return Subscriber.objects.prefetch_related("subscriptions__newsletter")
+
+    def filter_queryset(self, queryset):
+        return apply_filters(self.filters, queryset) if self.filters else queryset
+
+    @cached_property
+    def columns(self):
+        return [
+            TitleColumn(
+                "email",
+                label="Email",
+                get_url=lambda s: subscriber_url("edit", s),
+                sort_key="email",
+            ),
+            Column("name", label="Name", sort_key="name"),
+            Column("status", label="Address", accessor="get_status_display", sort_key="status"),
+            ListsColumn("lists", label="Lists"),
+            DateColumn("created_at", label="Since", sort_key="created_at"),
+        ]
+
+    @cached_property
+    def header_buttons(self):
+        query = self.request.GET.copy()
+        for key in ("p", "_w_filter_fragment", "ordering"):
+            query.pop(key, None)
+        export = reverse(f"{SUBSCRIBERS}:export") + (f"?{query.urlencode()}" if query else "")
+        buttons = [HeaderButton("Export CSV", url=export, icon_name="download")]
+        if self.user_has_permission("add"):
+            buttons.append(
+                HeaderButton("Import CSV", url=reverse(f"{SUBSCRIBERS}:import"), icon_name="upload")
+            )
+        return buttons
+
+
+class SubscriberEditView(generic.EditView):
+    template_name = "newsletters/admin/subscriber_edit.html"
+
+    def get_success_url(self):
+        return self.get_edit_url()
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["subscriptions"] = (
+            ListSubscription.objects.filter(subscriber=self.object)
+            .select_related("newsletter")
+            .order_by("newsletter__sort_order", "newsletter__name")
+        )
+        context["unsubscribe_url"] = subscriber_url("unsubscribe", self.object)
+        context["delivery_count"] = self.object.deliveries.count()
+        return context
+
+
+class SubscriberUnsubscribeView(PermissionCheckedMixin, View):
+    """Take an address off one list, as its owner asked by phone or letter."""
+
+    model = Subscriber
+    permission_required = "change"
+    http_method_names = ["post"]
+
+    def post(self, request, pk):
+        from .subscriptions import unsubscribe
+
+        subscriber = get_object_or_404(Subscriber, pk=pk)
+        row = get_object_or_404(
+            ListSubscription.objects.select_related("newsletter"),
+            subscriber=subscriber,
+            pk=request.POST.get("subscription") or 0,
+        )
+        if unsubscribe(subscriber.pk, row.newsletter_id, source="admin"):
+            messages.success(request, f"{subscriber.email} is unsubscribed from {row.newsletter}.")
+        else:
+            messages.info(request, f"{subscriber.email} was not subscribed to {row.newsletter}.")
+        return redirect(subscriber_url("edit", subscriber))
+
+
+class SubscriberExportView(PermissionCheckedMixin, View):
+    """The listing's subscribers as CSV, streamed row by row (flat memory for any list)."""
+
+    model = Subscriber
+    any_permission_required = ["view", "change"]
+
+    def get(self, request):
+        queryset, filters = subscriber_queryset(request.GET, request=request)
+        rows = csv_io.export_rows(
+            queryset,
+            newsletter=filters.get("newsletter"),
+            subscription_status=filters.get("subscription_status") or "",
+        )
+        response = StreamingHttpResponse(
+            csv_io.stream_csv(rows), content_type="text/csv; charset=utf-8"
+        )
+        stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+        response["Content-Disposition"] = f'attachment; filename="subscribers-{stamp}.csv"'
+        response["Cache-Control"] = "private, no-store"
+        return response
+
+
+class SubscriberImportView(PermissionCheckedMixin, WagtailAdminTemplateMixin, FormView):
+    model = Subscriber
+    permission_required = "add"
+    form_class = ImportForm
+    template_name = "newsletters/admin/import.html"
+    page_title = "Import subscribers"
+    header_icon = "upload"
+
+    def get_breadcrumbs_items(self):
+        return [
+            *self.breadcrumbs_items,
+            {"url": reverse(f"{SUBSCRIBERS}:index"), "label": "Subscribers"},
+            {"url": "", "label": self.page_title},
+        ]
+
+    def form_valid(self, form):
+        consented = form.cleaned_data["policy"] == ImportPolicy.CONSENTED
+        newsletters = list(form.cleaned_data["newsletters"])
+        upload = form.cleaned_data["file"]
+        try:
+            report = csv_io.import_subscribers(upload, newsletters=newsletters, consented=consented)
+        except csv_io.CsvProblem as problem:
+            form.add_error("file", str(problem))
+            return self.form_invalid(form)
+        data = {
+            **report.as_log_data(),
+            "file": upload.name[:200],
+            "policy": form.cleaned_data["policy"],
+            "consent": form.cleaned_data.get("consent_evidence", ""),
+        }
+        for newsletter in newsletters:
+            log(instance=newsletter, action=IMPORT_ACTION, user=self.request.user, data=data)
+        return self.render_to_response(
+            self.get_context_data(
+                form=self.form_class(),
+                report=report,
+                consented=consented,
+                newsletters=newsletters,
+                listing_url=reverse(f"{SUBSCRIBERS}:index")
+                + "?"
+                + urlencode({"newsletter": newsletters[0].pk}),
+            )
+        )
+
+    def form_invalid(self, form):
+        return self.render_to_response(self.get_context_data(form=form), status=400)
+
+
+def import_log_message(entry) -> str:
+    data = entry.data or {}
+    how = (
+        "subscribed at once" if data.get("policy") == ImportPolicy.CONSENTED else "asked to confirm"
+    )
+    text = (
+        f"Imported {data.get('added', 0):,} of {data.get('rows', 0):,} rows from "
+        f"“{data.get('file', '')}” ({how})"
+    )
+    if data.get("consent"):
+        text += f"; consent: {data['consent']}"
+    return text
