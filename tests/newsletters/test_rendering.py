@@ -10,7 +10,13 @@ from masthead.metrics.selectors import current_hour
 from masthead.newsletters import rendering
 from masthead.newsletters.models import IssueKind
 from masthead.newsroom.models import PublicationSettings
-from tests.newsroom.factories import days_ago, default_site, make_article, make_draft_article, make_image
+from tests.newsroom.factories import (
+    days_ago,
+    default_site,
+    make_article,
+    make_draft_article,
+    make_image,
+)
 
 from .sending_support import make_issue, make_newsletter
 
@@ -101,7 +107,9 @@ def test_branding_name_preheader_and_logo(issue):
     assert 'alt="The Bellbuoy Gazette"' in html
     assert re.search(r'<img src="https://news\.example/media/images/[^"]+\.png"', html)
     assert "Three stories you should not miss" in html
-    assert html.index("Three stories you should not miss") < html.index("Tuesday: the harbour plan</h1>")
+    assert html.index("Three stories you should not miss") < html.index(
+        "Tuesday: the harbour plan</h1>"
+    )
 
 
 def test_draft_articles_are_left_out(issue):
