@@ -73,6 +73,7 @@ class DemoSummary:
     total_articles: int = 0
     views: int = 0
     comments: int = 0
+    newsletters: int = 0
 
     @property
     def created_anything(self) -> bool:
@@ -344,6 +345,9 @@ def build_demo(*, articles: int = content.DEFAULT_ARTICLE_COUNT) -> DemoSummary:
         summary.comments = seed_discussions(
             articles=list(created.order_by("-first_published_at")), editor=user, seed=content.SEED
         )
+    from masthead.newsletters.demo import load_demo as load_demo_newsletters
+
+    summary.newsletters = len(load_demo_newsletters())
     summary.total_articles = ArticlePage.objects.live().count()
     return summary
 
