@@ -11,7 +11,8 @@ _PLACEHOLDER_ID = 1234567890
 
 
 def reader_state_payload(request) -> dict:
-    """What the page needs to know about the reader: signed in, name, may edit.
+    """What the page needs to know about the reader: signed in, name, email (for forms
+    to fill in), where their account page is, may edit.
 
     Without a session cookie the session is empty and request.user resolves to
     AnonymousUser without a database query.  "Staff" means anyone who may use
@@ -23,9 +24,14 @@ def reader_state_payload(request) -> dict:
         return dict(ANONYMOUS_READER_STATE)
     staff = user.has_perm("wagtailadmin.access_admin")
     edit_url = reverse("wagtailadmin_pages:edit", args=[_PLACEHOLDER_ID])
+    profile = getattr(user, "reader_profile", None) if not staff else None
+    name = (profile.display_name if profile is not None else "") or user.get_full_name()
     return {
         "signed_in": True,
-        "name": user.get_full_name() or user.get_username(),
+        "name": name or (user.email if profile is not None else "") or user.get_username(),
+        "email": user.email or None,
+        # Staff keep their account in the admin; the reader's page is for readers.
+        "account_url": reverse("wagtailadmin_account" if staff else "readers:account"),
         "is_staff": staff,
         "edit_url_template": edit_url.replace(str(_PLACEHOLDER_ID), "{id}") if staff else None,
     }

@@ -35,7 +35,7 @@ from masthead.core.http import client_ip
 from masthead.newsroom.selectors import live_articles
 
 from . import selectors, services, subscriptions, tokens
-from .avatars import gravatar_url, initials_avatar
+from .avatars import AVATAR_RELATIONS, gravatar_url, initials_avatar, uploaded_avatar_url
 from .forms import CommentForm, EditForm, SubscribeForm
 from .models import Comment, CommentStatus, DiscussionSettings
 from .subscription_views import CLOSED as NOTHING_TO_SUBSCRIBE
@@ -261,7 +261,7 @@ def _article(article_id: int):
 def _comment(comment_id: int, *, approved_only: bool) -> Comment:
     comments = Comment.objects.filter(
         pk=comment_id, article_id__in=live_articles().values("pk")
-    ).select_related("article", "user__wagtail_userprofile")
+    ).select_related("article", *AVATAR_RELATIONS)
     if approved_only:
         comments = comments.approved()
     comment = comments.first()
@@ -293,9 +293,9 @@ class _Shaper:
     def avatar(self, comment: Comment) -> dict:
         drawn = initials_avatar(comment.author_name)
         url = None
-        profile = getattr(comment.user, "wagtail_userprofile", None) if comment.user else None
-        if profile is not None and profile.avatar:
-            url = self.request.build_absolute_uri(profile.avatar.url)
+        uploaded = uploaded_avatar_url(comment.user)
+        if uploaded:
+            url = self.request.build_absolute_uri(uploaded)
         elif self.gravatar:
             url = gravatar_url(comment.author_email)
         return {"initials": drawn.initials, "colour": drawn.colour, "url": url}

@@ -6,3 +6,8 @@ class DiscussionConfig(AppConfig):
     label = "discussion"
     verbose_name = "Discussion"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from .reader_data import register_provider
+
+        register_provider()

@@ -1,8 +1,11 @@
-"""Avatars without a third party: initials on a colour, chosen from the name."""
+"""Avatars without a third party: a picture the person uploaded, else initials on a
+colour chosen from the name."""
 
 import hashlib
 import unicodedata
 from dataclasses import dataclass
+
+from django.core.exceptions import ObjectDoesNotExist
 
 # Mid-dark tones: white initials on each meet WCAG AA contrast.
 PALETTE = (
@@ -43,3 +46,22 @@ def initials_avatar(name: str) -> InitialsAvatar:
 def gravatar_url(email: str, size: int = 80) -> str:
     digest = hashlib.sha256(email.strip().lower().encode()).hexdigest()
     return f"https://gravatar.com/avatar/{digest}?s={size}&d=identicon"
+
+
+# Select these with a comment's user to draw its avatar without a query per comment.
+AVATAR_RELATIONS = ("user__reader_profile", "user__wagtail_userprofile")
+
+
+def uploaded_avatar_url(user) -> str:
+    """The picture a person uploaded: a reader's on their account page, or an editor's in
+    the admin; "" if none (the caller draws initials)."""
+    if user is None:
+        return ""
+    for relation in ("reader_profile", "wagtail_userprofile"):
+        try:
+            avatar = getattr(user, relation).avatar
+        except (ObjectDoesNotExist, AttributeError):
+            continue
+        if avatar:
+            return avatar.url
+    return ""

@@ -7,6 +7,7 @@ from django.db.models import Count, Q
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
+from .avatars import AVATAR_RELATIONS
 from .models import Comment, CommentStatus
 
 SORTS = {
@@ -70,7 +71,7 @@ def thread_page(*, article_id: int, sort: str = DEFAULT_SORT, page: int = 1, per
     start = (page - 1) * per_page
     top = list(
         approved.top_level()
-        .select_related("user__wagtail_userprofile")
+        .select_related(*AVATAR_RELATIONS)
         .order_by("-is_pinned", *SORTS[sort])[start : start + per_page + 1]
     )
     has_next = len(top) > per_page
@@ -79,7 +80,7 @@ def thread_page(*, article_id: int, sort: str = DEFAULT_SORT, page: int = 1, per
     if nodes:
         replies = (
             approved.filter(root_id__in=list(nodes))
-            .select_related("user__wagtail_userprofile")
+            .select_related(*AVATAR_RELATIONS)
             .order_by("depth", "created_at", "pk")
         )
         for reply in replies:

@@ -29,6 +29,9 @@ class ReaderDataProvider:
     section_context: Callable[[HttpRequest, AbstractBaseUser], dict] | None = None
     # Called (inside a transaction) after a reader's address changed from old to new.
     email_changed: Callable[[AbstractBaseUser, str, str], None] | None = None
+    # A POST from the section's own forms (sent to readers:section with the key):
+    # acts for the signed-in reader and returns a message for them, or None.
+    handle_post: Callable[[HttpRequest, AbstractBaseUser], str | None] | None = None
     order: int = 100
 
 

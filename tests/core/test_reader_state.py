@@ -50,12 +50,16 @@ def test_wrapper_answers_anonymous_state_itself_with_what_django_would_say(wsgi,
 
 
 def test_signed_in_reader_gets_their_name_and_no_edit_link(wsgi):
-    reader = User.objects.create_user("mlee", first_name="Min", last_name="Lee", password="x")
+    reader = User.objects.create_user(
+        "mlee", first_name="Min", last_name="Lee", email="min@example.com", password="x"
+    )
     client = signed_in(reader)
     response = client.get(URL)
     assert response.json() == {
         "signed_in": True,
         "name": "Min Lee",
+        "email": "min@example.com",
+        "account_url": "/reader/",
         "is_staff": False,
         "edit_url_template": None,
     }
@@ -79,9 +83,21 @@ def test_editors_get_the_edit_url_template():
     assert state["is_staff"] is True
     assert state["name"] == "desk"
     assert state["edit_url_template"] == "/admin/pages/{id}/edit/"
+    assert state["account_url"] == "/admin/account/"
 
     admin = User.objects.create_superuser("root", password="x")
     assert signed_in(admin).get(URL).json()["edit_url_template"] == "/admin/pages/{id}/edit/"
+
+
+def test_a_readers_display_name_comes_first():
+    from masthead.readers.services import get_or_create_reader
+
+    reader = get_or_create_reader("ada@example.com")
+    state = signed_in(reader).get(URL).json()
+    assert state["name"] == "ada@example.com"  # no name given yet: the address
+    reader.reader_profile.display_name = "Ada L."
+    reader.reader_profile.save()
+    assert signed_in(reader).get(URL).json()["name"] == "Ada L."
 
 
 def test_reader_state_script_is_loaded_deferred_with_the_nonce(client):

@@ -6,12 +6,11 @@ depend on who is reading, so the form carries no token and no reader's name.
 """
 
 from django import template
-from django.core.exceptions import ObjectDoesNotExist
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
 from .. import selectors, services
-from ..avatars import gravatar_url, initials_avatar
+from ..avatars import gravatar_url, initials_avatar, uploaded_avatar_url
 from ..forms import NOTIFY_CHOICES, CommentForm
 from ..models import DiscussionSettings, SubscriptionKind
 from ..text import render_body
@@ -74,20 +73,10 @@ def is_web_address(value: str) -> bool:
     return str(value).lower().startswith(("https://", "http://"))
 
 
-def _profile_avatar_url(user) -> str:
-    if user is None:
-        return ""
-    try:
-        avatar = user.wagtail_userprofile.avatar
-    except ObjectDoesNotExist:
-        return ""
-    return avatar.url if avatar else ""
-
-
 @register.simple_tag
 def comment_avatar(comment, gravatar: bool = False) -> SafeString:
     """The reader's uploaded avatar, else (when the site allows) Gravatar, else initials."""
-    uploaded = _profile_avatar_url(comment.user)
+    uploaded = uploaded_avatar_url(comment.user)
     if uploaded or gravatar:
         return format_html(
             '<img class="comment__avatar" src="{}" alt="" width="{}" height="{}" '

@@ -2,6 +2,8 @@
 // asks /reader/state.json who the reader is, once per page load, and
 //  - shares the answer with other scripts: window.masthead.readerState (a
 //    Promise) and a "masthead:reader-state" event on document;
+//  - turns the header's "Sign in" link into "Your account" for a signed-in
+//    reader, and otherwise makes it come back to this page after signing in;
 //  - for staff, puts an "Edit" link by each article's headline, including
 //    articles appended later by continue-reading.
 // The session cookie is HttpOnly, so the script cannot tell a signed-in reader
@@ -34,9 +36,24 @@
     eyebrow.append(" · ", link);
   }
 
+  function updateAccountLink(reader) {
+    for (const link of document.querySelectorAll("[data-account-link]")) {
+      if (reader.signed_in && reader.account_url) {
+        link.href = reader.account_url;
+        link.textContent = link.dataset.signedInText || "Your account";
+      } else if (!reader.signed_in && !location.pathname.startsWith("/reader/")) {
+        const next = location.pathname + location.search;
+        const target = new URL(link.href, location.href);
+        target.searchParams.set("next", next);
+        link.href = target.pathname + target.search;
+      }
+    }
+  }
+
   state.then((reader) => {
     if (!reader) return;
     document.documentElement.dataset.signedIn = String(Boolean(reader.signed_in));
+    updateAccountLink(reader);
     document.dispatchEvent(new CustomEvent("masthead:reader-state", { detail: reader }));
     const template = reader.is_staff && reader.edit_url_template;
     if (!template) return;

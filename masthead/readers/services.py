@@ -1,0 +1,242 @@
+"""Reader accounts: who may sign in by mail, and what an account holds.
+
+A reader is a Django user with no staff rights and no usable password: the
+only way in is a link mailed to their address.  Staff accounts (anyone who may
+use the Wagtail admin) never sign in that way: an address belonging to one
+gets a mail pointing to the admin's own sign-in instead, so a mailbox alone
+can never open the admin.
+"""
+
+import datetime as dt
+import uuid
+
+from django.contrib.auth import get_user_model, login, logout
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.http import HttpRequest
+from django.utils import timezone
+
+from masthead.discussion import ratelimits
+
+from . import registry, tokens
+from .models import ReaderProfile
+
+# Sign-in links asked for, per address and per client address.
+SIGN_INS_PER_EMAIL = "5/15m"
+SIGN_INS_PER_IP = "20/h"
+# Email-change confirmations asked for, per account.
+EMAIL_CHANGES_PER_USER = "5/h"
+LOGIN_BACKEND = "django.contrib.auth.backends.ModelBackend"
+
+
+class SignInRefused(Exception):
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+class EmailChangeRefused(SignInRefused):
+    pass
+
+
+def is_staff_account(user) -> bool:
+    """Whether `user` may use (or administer) the admin: such accounts are not readers."""
+    if user is None or not getattr(user, "pk", None):
+        return False
+    return bool(
+        user.is_staff
+        or user.is_superuser
+        or user.user_permissions.filter(codename="access_admin").exists()
+        or user.groups.filter(permissions__codename="access_admin").exists()
+    )
+
+
+def accounts_for(email: str):
+    return get_user_model().objects.filter(email__iexact=email).order_by("pk")
+
+
+def staff_address(email: str) -> bool:
+    """Whether any account with this address is a staff account."""
+    return any(is_staff_account(user) for user in accounts_for(email))
+
+
+def get_or_create_reader(email: str) -> AbstractBaseUser:
+    """The account for `email` (the oldest, should there be several), created if none.
+
+    A new account has an unusable password, no staff flag, no groups and no
+    permissions; its username is random, because the address may be longer
+    than a username may be and may change later.
+    """
+    email = email.strip().lower()
+    existing = accounts_for(email).first()
+    if existing is not None:
+        ReaderProfile.objects.get_or_create(user=existing)
+        return existing
+    User = get_user_model()
+    with transaction.atomic():
+        user = User(username=f"reader-{uuid.uuid4().hex}", email=email, is_staff=False)
+        user.set_unusable_password()
+        user.save()
+        ReaderProfile.objects.create(user=user)
+    return user
+
+
+def profile_of(user) -> ReaderProfile:
+    profile, _ = ReaderProfile.objects.get_or_create(user=user)
+    return profile
+
+
+def display_name(user) -> str:
+    profile = getattr(user, "reader_profile", None)
+    if profile is not None and profile.display_name:
+        return profile.display_name
+    return user.get_full_name() or user.email or user.get_username()
+
+
+# --- signing in ---------------------------------------------------------------
+
+
+def over_sign_in_limit(*, email: str, ip: str) -> bool:
+    """Count one request for a link; True when the address or the client asked too often."""
+    over_ip = ratelimits.hit(scope="readers.signin_ip", value=ip, rate=SIGN_INS_PER_IP)
+    over_email = ratelimits.hit(scope="readers.signin_email", value=email, rate=SIGN_INS_PER_EMAIL)
+    return over_ip or over_email
+
+
+def request_sign_in(*, email: str, next_path: str) -> None:
+    """Queue the mail for `email`: a sign-in link, or for staff a pointer to the admin.
+
+    The request itself looks up nothing, so its answer (and its timing) is the
+    same whether or not the address has an account.
+    """
+    from .tasks import send_sign_in_mail
+
+    send_sign_in_mail.enqueue(email=email, next_path=next_path)
+
+
+def sign_in(request: HttpRequest, token: str) -> tuple[AbstractBaseUser, str]:
+    """Spend a sign-in token and sign its address's account in; (user, next path).
+
+    Raises tokens.BadToken for a bad, old or used link and SignInRefused for an
+    address that belongs to staff or to a deactivated account.
+    """
+    value = tokens.read_sign_in_token(token)
+    email = value["e"]
+    if staff_address(email):
+        raise SignInRefused(
+            "This address belongs to a staff account. Staff sign in through the admin's own "
+            "sign-in page, never by an emailed link."
+        )
+    with transaction.atomic():
+        tokens.spend(value["n"], "sign-in")
+        user = get_or_create_reader(email)
+        if not user.is_active:
+            raise SignInRefused("This account is closed.")
+    login(request, user, backend=LOGIN_BACKEND)
+    return user, value.get("x") or ""
+
+
+# --- changing the address -----------------------------------------------------------
+
+
+def request_email_change(user, new_email: str) -> None:
+    """Mail a confirmation link for the change to the account's current address."""
+    if ratelimits.hit(
+        scope="readers.email_change", value=str(user.pk), rate=EMAIL_CHANGES_PER_USER
+    ):
+        raise EmailChangeRefused(
+            "You have asked to change your address several times in a short while. "
+            "Please try again later."
+        )
+    from .tasks import send_email_change_mail
+
+    send_email_change_mail.enqueue(user_id=user.pk, new_email=new_email)
+
+
+def pending_email_change(user, token: str) -> dict:
+    """The change a confirmation link asks for, checked against the signed-in account."""
+    value = tokens.read_email_change_token(token)
+    if value["u"] != user.pk or (user.email or "").lower() != value["o"]:
+        raise tokens.BadToken(
+            "This link belongs to another account, or to an address this account no longer has.",
+            reason="invalid",
+        )
+    return value
+
+
+def change_email(user, token: str) -> str:
+    """Spend the link and move the account (and everything filed under the address) to
+    the new address; returns it.  EmailChangeRefused if another account took it meanwhile."""
+    value = pending_email_change(user, token)
+    old, new = value["o"], value["w"]
+    with transaction.atomic():
+        User = get_user_model()
+        locked = User.objects.select_for_update().get(pk=user.pk)
+        if (locked.email or "").lower() != old:
+            raise tokens.BadToken(tokens.USED, reason="used")
+        if accounts_for(new).exclude(pk=user.pk).exists():
+            raise EmailChangeRefused(
+                f"{new} now belongs to another account, so this one cannot move to it. "
+                "Your address is unchanged."
+            )
+        tokens.spend(value["n"], "email-change")
+        locked.email = new
+        locked.save(update_fields=["email"])
+        for provider in registry.providers():
+            if provider.email_changed is not None:
+                provider.email_changed(locked, old, new)
+    user.email = new
+    from .tasks import send_email_changed_notice
+
+    transaction.on_commit(lambda: send_email_changed_notice.enqueue(user_id=user.pk, old=old))
+    return new
+
+
+# --- export and deletion ---------------------------------------------------------------
+
+
+def _iso(value: dt.datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def export_data(request: HttpRequest, user) -> dict:
+    """Everything stored about the reader, as one JSON-serialisable object."""
+    profile = profile_of(user)
+    data = {
+        "exported_at": timezone.now().isoformat(),
+        "account": {
+            "email": user.email,
+            "display_name": profile.display_name,
+            "date_joined": _iso(user.date_joined),
+            "last_login": _iso(user.last_login),
+            "avatar_url": request.build_absolute_uri(profile.avatar.url)
+            if profile.avatar
+            else None,
+        },
+    }
+    for provider in registry.providers():
+        data[provider.key] = provider.export(user)
+    return data
+
+
+def delete_account(request: HttpRequest, user) -> None:
+    """Erase the reader everywhere, then the account itself, in one transaction.
+
+    The avatar file goes only once the rows are gone for good: a failure that
+    rolls the deletion back must not leave a profile pointing at nothing.
+    """
+    if is_staff_account(user):
+        raise SignInRefused("Staff accounts are managed in the admin.")
+    profile = ReaderProfile.objects.filter(user=user).first()
+    avatar = profile.avatar if profile is not None and profile.avatar else None
+    with transaction.atomic():
+        for provider in registry.providers():
+            provider.erase(user)
+        if profile is not None:
+            profile.delete()
+        get_user_model().objects.filter(pk=user.pk).delete()
+    if avatar is not None:
+        storage, name = avatar.storage, avatar.name
+        transaction.on_commit(lambda: storage.delete(name))
+    # logout() flushes the session: nothing of the reader stays in it.
+    logout(request)
