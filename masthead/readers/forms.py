@@ -63,7 +63,7 @@ class DisplayNameForm(forms.Form):
 
 class AvatarForm(forms.Form):
     avatar = forms.FileField(
-        label="Picture",
+        label="Choose a picture",
         widget=forms.ClearableFileInput(
             attrs={"accept": "image/jpeg,image/png,image/gif,image/webp,image/avif"}
         ),

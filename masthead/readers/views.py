@@ -24,6 +24,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from masthead.core.http import client_ip
 from masthead.core.pagecache import bump_generation
+from masthead.discussion.avatars import initials_avatar
 from masthead.discussion.models import Comment, CommentStatus
 
 from . import registry, services, tokens
@@ -131,7 +132,7 @@ def _account_page(request, *, name_form=None, avatar_form=None, status=200) -> H
         "name_form": name_form or DisplayNameForm(initial={"display_name": profile.display_name}),
         "avatar_form": avatar_form or AvatarForm(),
         "reader_sections": _sections(request, user),
-        "display_name": services.display_name(user),
+        "drawn_avatar": initials_avatar(services.display_name(user)),
     }
     return render(request, "readers/account.html", context, status=status)
 
