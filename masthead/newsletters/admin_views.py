@@ -74,6 +74,8 @@ def recipient_count(newsletter: Newsletter) -> int:
 
 class NewsletterIndexView(generic.IndexView):
     default_ordering = "sort_order"
+    page_title = "Lists"
+    add_item_label = "Add list"
 
     def get_base_queryset(self):
         active = Q(
