@@ -162,11 +162,16 @@ def issue_backup_codes(user) -> list[str]:
     return codes
 
 
-def disable(request) -> None:
-    """Remove the user's authenticator and backup codes."""
-    user = request.user
+def remove_all(user) -> bool:
+    """Delete the user's authenticators and backup codes; whether there were any."""
     with transaction.atomic():
-        TOTPDevice.objects.filter(user=user).delete()
-        StaticDevice.objects.filter(user=user).delete()
+        totp, _ = TOTPDevice.objects.filter(user=user).delete()
+        static, _ = StaticDevice.objects.filter(user=user).delete()
+    return bool(totp or static)
+
+
+def disable(request) -> None:
+    """Switch two-factor sign-in off for the signed-in user (their code was checked)."""
+    remove_all(request.user)
     request.session.pop(DEVICE_ID_SESSION_KEY, None)
-    user.otp_device = None
+    request.user.otp_device = None

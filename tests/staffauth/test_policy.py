@@ -145,3 +145,30 @@ def test_password_step_is_still_wagtails_login(client, django_user_model):
     response = client.post(LOGIN, {"username": user.username, "password": PASSWORD})
     assert response.status_code == 302
     assert location(client.get(response.headers["Location"])).startswith(VERIFY)
+
+
+def test_staff_signed_in_any_other_way_are_still_held(client, django_user_model):
+    """The check is on the session, not on how it began: a staff session started
+    without the password step (as a magic link would) still needs the code."""
+    user = make_superuser(django_user_model)
+    add_authenticator(user)
+    client.force_login(user)
+    assert location(client.get(PAGES)).startswith(VERIFY)
+
+
+def test_reset_command_lets_a_locked_out_user_start_again(client, django_user_model):
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+
+    user = make_editor(django_user_model)
+    add_authenticator(user)
+    out = StringIO()
+    call_command("reset_two_factor", user.username, stdout=out)
+    assert "Removed two-factor sign-in" in out.getvalue()
+    assert not TOTPDevice.objects.filter(user=user).exists()
+    sign_in_with_password(client, user)
+    assert client.get(PAGES).status_code == 200
+
+    with pytest.raises(CommandError):
+        call_command("reset_two_factor", "nobody-here")
