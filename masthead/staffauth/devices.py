@@ -3,6 +3,7 @@ backup codes, switch it off.  Every check goes through django-otp's devices, so 
 throttling (exponential back-off after each wrong code) and its refusal to accept a
 TOTP code twice apply everywhere."""
 
+import logging
 import re
 from base64 import b32encode
 from dataclasses import dataclass
@@ -17,6 +18,7 @@ from django_otp import login as otp_login
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+logger = logging.getLogger(__name__)
 BACKUP_CODE_COUNT = 10
 AUTHENTICATOR_NAME = "Authenticator app"
 BACKUP_DEVICE_NAME = "Backup codes"
@@ -83,7 +85,14 @@ def start_enrolment(user) -> Enrolment:
     secret = b32encode(device.bin_key).decode().rstrip("=")
     grouped = " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
     qr = segno.make(_otpauth_url(device), error="m")
-    svg = qr.svg_inline(scale=5, border=2, dark="#000", light="#fff", svgclass="staffauth-qr")
+    svg = qr.svg_inline(
+        scale=5,
+        border=2,
+        dark="#000",
+        light="#fff",
+        svgclass="staffauth-qr",
+        title="QR code to scan with your authenticator app",
+    )
     return Enrolment(device=device, secret=grouped, qr_svg=svg)
 
 
@@ -130,6 +139,7 @@ def check_current_code(user, code: str):
         return None
     device = _device_for_code(user, code)
     if device is None or not _check(device, code):
+        logger.warning("wrong two-factor code for user %s", user.pk)
         return None
     return device
 
