@@ -78,6 +78,14 @@ def get_or_create_reader(email: str) -> AbstractBaseUser:
         user.set_unusable_password()
         user.save()
         ReaderProfile.objects.create(user=user)
+    # Two first sign-ins for one new address at the same moment (on two servers) may
+    # each create an account.  Once both are committed each sees both, and the newer
+    # yields to the older, so the address ends with one account.
+    oldest = accounts_for(email).first()
+    if oldest is not None and oldest.pk != user.pk:
+        user.delete()
+        ReaderProfile.objects.get_or_create(user=oldest)
+        return oldest
     return user
 
 
@@ -127,11 +135,12 @@ def sign_in(request: HttpRequest, token: str) -> tuple[AbstractBaseUser, str]:
             "This address belongs to a staff account. Staff sign in through the admin's own "
             "sign-in page, never by an emailed link."
         )
-    with transaction.atomic():
-        tokens.spend(value["n"], "sign-in")
-        user = get_or_create_reader(email)
-        if not user.is_active:
-            raise SignInRefused("This account is closed.")
+    tokens.spend(value["n"], "sign-in")
+    # Outside any transaction of ours: the account must be committed before the
+    # check for a twin created at the same moment can see it (get_or_create_reader).
+    user = get_or_create_reader(email)
+    if not user.is_active:
+        raise SignInRefused("This account is closed.")
     login(request, user, backend=LOGIN_BACKEND)
     return user, value.get("x") or ""
 
