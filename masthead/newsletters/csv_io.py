@@ -8,12 +8,15 @@ import dataclasses
 from collections.abc import Iterable, Iterator
 
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.db.models import QuerySet
 
 from .models import Newsletter, Subscriber, SubscriberStatus, SubscriptionStatus
 
 MAX_BYTES = 5 * 1024 * 1024
-MAX_ROWS = 50_000
+# The import runs in the request, at a few hundred rows a second (each address goes
+# through the signup service's own checks); a larger list is imported in several files.
+MAX_ROWS = 10_000
 CHUNK_ROWS = 500
 # How many problem rows the report lists one by one; the rest are counted.
 REPORT_LIMIT = 200
@@ -294,6 +297,13 @@ def import_subscribers(upload, *, newsletters: list[Newsletter], consented: bool
 
 
 def _apply(chunk, *, newsletters, consented, report) -> None:
+    # One commit per chunk rather than per address; confirmation mails are enqueued when
+    # their chunk commits.
+    with transaction.atomic():
+        _apply_chunk(chunk, newsletters=newsletters, consented=consented, report=report)
+
+
+def _apply_chunk(chunk, *, newsletters, consented, report) -> None:
     from . import subscriptions
 
     known = {

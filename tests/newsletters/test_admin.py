@@ -479,3 +479,17 @@ def test_issue_listing_shows_status_recipients_and_sent(admin_client, daily):
     assert any("Next week's draft" in r[0] and r[2] == "Draft" for r in rows)
     filtered = admin_client.get(ISSUES, {"status": "draft"})
     assert "harbour plan" not in text_of(filtered)
+
+
+def test_dashboard_panel_shows_lists_and_the_latest_issue(editor_client, outsider_client, daily):
+    _sent_issue_with_failures(daily)
+    page = editor_client.get("/admin/")
+    panel = BeautifulSoup(page.content, "html.parser").select_one(".newsletters-dashboard")
+    assert panel is not None
+    text = " ".join(panel.get_text(" ").split())
+    assert "Daily briefing 2 1" in text  # two subscribed, one awaiting confirmation
+    assert "Tuesday: the harbour plan (Daily briefing) — sent, 2 of 3 sent, 1 failed" in text
+    outsider = outsider_client.get("/admin/")
+    assert (
+        BeautifulSoup(outsider.content, "html.parser").select_one(".newsletters-dashboard") is None
+    )
