@@ -48,7 +48,7 @@ def on_tracking(sender, event, esp_name, **kwargs) -> None:
 
 
 def classify(event) -> str | None:
-    """"bounced", "complained", "unsubscribed" or None (nothing to do)."""
+    """What the event means here: "bounced", "complained", "unsubscribed" or None."""
     kind, reason = event.event_type, event.reject_reason
     if kind == EventType.COMPLAINED:
         return SubscriberStatus.COMPLAINED
