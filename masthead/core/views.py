@@ -4,6 +4,8 @@ from django.http import JsonResponse
 from django.urls import reverse
 from django.views.decorators.http import require_safe
 
+from masthead.readers.services import public_name
+
 from .pagecache.app import ANONYMOUS_READER_STATE
 
 # Any page id works for building the template; the script substitutes the real one.
@@ -24,11 +26,10 @@ def reader_state_payload(request) -> dict:
         return dict(ANONYMOUS_READER_STATE)
     staff = user.has_perm("wagtailadmin.access_admin")
     edit_url = reverse("wagtailadmin_pages:edit", args=[_PLACEHOLDER_ID])
-    profile = getattr(user, "reader_profile", None) if not staff else None
-    name = (profile.display_name if profile is not None else "") or user.get_full_name()
     return {
         "signed_in": True,
-        "name": name or (user.email if profile is not None else "") or user.get_username(),
+        # What their comments will be signed with.
+        "name": public_name(user),
         "email": user.email or None,
         # Staff keep their account in the admin; the reader's page is for readers.
         "account_url": reverse("wagtailadmin_account" if staff else "readers:account"),

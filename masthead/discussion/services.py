@@ -61,7 +61,9 @@ class PostedComment:
 
 def commenter_for_user(*, user, ip: str, user_agent: str, name: str = "", website: str = ""):
     """A signed-in user as a commenter: the name and email come from their account."""
-    full_name = user.get_full_name() or user.get_username()
+    from masthead.readers.services import public_name
+
+    full_name = public_name(user)
     return Commenter(
         name=(full_name or name)[:80],
         email=(user.email or "").lower(),

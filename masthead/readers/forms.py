@@ -51,7 +51,7 @@ class DisplayNameForm(forms.Form):
         label="Display name",
         max_length=80,
         required=False,
-        help_text="Shown with your comments. Leave empty to use the name you give when commenting.",
+        help_text="Shown with your comments. Without one, they are signed “Reader”.",
     )
 
     def clean_display_name(self):

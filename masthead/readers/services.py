@@ -94,7 +94,21 @@ def profile_of(user) -> ReaderProfile:
     return profile
 
 
+ANONYMOUS_NAME = "Reader"
+
+
+def public_name(user) -> str:
+    """The name shown with what someone writes in public: a reader's display name, else
+    "Reader" (never their address, never the random username); for other accounts
+    (staff) their full name or username, as before."""
+    profile = getattr(user, "reader_profile", None)
+    if profile is not None:
+        return profile.display_name or user.get_full_name() or ANONYMOUS_NAME
+    return user.get_full_name() or user.get_username()
+
+
 def display_name(user) -> str:
+    """The name on the reader's own pages: their display name, else their address."""
     profile = getattr(user, "reader_profile", None)
     if profile is not None and profile.display_name:
         return profile.display_name

@@ -94,7 +94,7 @@ def test_a_readers_display_name_comes_first():
 
     reader = get_or_create_reader("ada@example.com")
     state = signed_in(reader).get(URL).json()
-    assert state["name"] == "ada@example.com"  # no name given yet: the address
+    assert state["name"] == "Reader"  # no name given yet: never the address
     reader.reader_profile.display_name = "Ada L."
     reader.reader_profile.save()
     assert signed_in(reader).get(URL).json()["name"] == "Ada L."

@@ -127,3 +127,14 @@ def test_the_avatar_shows_on_the_readers_comments(client, reader):
     assert profile(reader).avatar.url in comment_avatar(mine)
     drawn = comment_avatar(other)
     assert "<svg" in drawn and ">SE<" in drawn
+
+
+def test_a_readers_comments_are_signed_with_their_display_name_never_their_address(reader):
+    from masthead.discussion.services import commenter_for_user
+
+    anonymous = commenter_for_user(user=reader, ip="192.0.2.1", user_agent="t")
+    assert anonymous.name == "Reader"
+    assert anonymous.email == "face@example.com"
+    reader.reader_profile.display_name = "Face R."
+    reader.reader_profile.save()
+    assert commenter_for_user(user=reader, ip="192.0.2.1", user_agent="t").name == "Face R."
