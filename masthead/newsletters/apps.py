@@ -13,10 +13,11 @@ class NewslettersConfig(AppConfig):
         from masthead.core import periodic
         from masthead.readers.registry import register
 
-        from . import jobs, reader_data
+        from . import jobs, reader_data, sending
         from .models import Newsletter
 
         periodic.register("newsletters.expire_unconfirmed", jobs.expire_unconfirmed)
+        periodic.register("newsletters.sending", sending.periodic)
         register(reader_data.provider)
         # The signup boxes on cached pages list the open newsletters.
         post_save.connect(jobs.lists_changed, sender=Newsletter, dispatch_uid="newsletters-saved")
