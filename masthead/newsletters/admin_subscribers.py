@@ -2,6 +2,7 @@
 and CSV export and import."""
 
 from django.contrib.admin.utils import quote
+from django.db import transaction
 from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
@@ -21,7 +22,7 @@ from wagtail.log_actions import log
 from . import csv_io
 from .admin_filters import SEARCH_FIELDS, SubscriberFilterSet, apply_filters, subscriber_queryset
 from .admin_forms import ImportForm, ImportPolicy
-from .models import ListSubscription, Subscriber
+from .models import Delivery, ListSubscription, Subscriber
 
 SUBSCRIBERS = "newsletter_subscribers"
 IMPORT_ACTION = "newsletters.import"
@@ -92,6 +93,16 @@ class SubscriberEditView(generic.EditView):
         context["unsubscribe_url"] = subscriber_url("unsubscribe", self.object)
         context["delivery_count"] = self.object.deliveries.count()
         return context
+
+
+class SubscriberDeleteView(generic.DeleteView):
+    """Forget an address: its consent records go with it, and the issues' delivery rows
+    keep their counts but not the address (as when a reader deletes their account)."""
+
+    def delete_action(self):
+        with transaction.atomic():
+            Delivery.objects.filter(subscriber=self.object).update(subscriber=None, email="")
+            super().delete_action()
 
 
 class SubscriberUnsubscribeView(PermissionCheckedMixin, View):

@@ -114,6 +114,7 @@ class SubscriberViewSet(ModelViewSet):
     add_to_reference_index = False
     index_view_class = admin_subscribers.SubscriberIndexView
     edit_view_class = admin_subscribers.SubscriberEditView
+    delete_view_class = admin_subscribers.SubscriberDeleteView
     panels = [FieldPanel("name"), FieldPanel("status"), FieldPanel("status_reason")]
 
     def get_index_view_kwargs(self, **kwargs):

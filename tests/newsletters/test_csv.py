@@ -396,3 +396,17 @@ def test_reading_rows_keeps_line_numbers_across_quoted_line_breaks():
     content = 'email,name\na@mail.example,"two\nlines"\n\nb@mail.example,B\n'
     rows = list(csv_io.read_rows(upload(content)))
     assert [(r.line, r.email) for r in rows] == [(2, "a@mail.example"), (5, "b@mail.example")]
+
+
+def test_deleting_a_subscriber_keeps_delivery_counts_but_not_the_address(admin_client, lists):
+    from masthead.newsletters.models import Delivery, DeliveryStatus, Issue
+
+    bob = Subscriber.objects.get(email="bob@mail.example")
+    issue = Issue.objects.create(newsletter=lists["daily"], subject="Sent", status="sent")
+    Delivery.objects.create(issue=issue, subscriber=bob, email=bob.email, status="sent")
+    response = admin_client.post(f"{SUBSCRIBERS}delete/{bob.pk}/")
+    assert response.status_code == 302
+    assert not Subscriber.objects.filter(email="bob@mail.example").exists()
+    assert not ListSubscription.objects.filter(subscriber_id=bob.pk).exists()
+    [row] = Delivery.objects.filter(issue=issue)
+    assert (row.subscriber_id, row.email, row.status) == (None, "", DeliveryStatus.SENT)
