@@ -115,6 +115,23 @@ def display_name(user) -> str:
     return user.get_full_name() or user.email or user.get_username()
 
 
+def set_display_name(user, name: str) -> None:
+    """Save the reader's display name and sign their account's comments with it."""
+    from masthead.core.pagecache import bump_generation
+    from masthead.discussion.models import Comment, CommentStatus
+
+    with transaction.atomic():
+        profile = profile_of(user)
+        profile.display_name = name
+        profile.save(update_fields=["display_name"])
+        user.reader_profile = profile
+        theirs = Comment.objects.filter(user=user)
+        theirs.update(author_name=public_name(user))
+        if theirs.filter(status=CommentStatus.APPROVED).exists():
+            # Cached article pages show the old name.
+            transaction.on_commit(bump_generation)
+
+
 # --- signing in ---------------------------------------------------------------
 
 

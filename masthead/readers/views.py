@@ -146,9 +146,7 @@ def account(request: HttpRequest) -> HttpResponse:
     form = DisplayNameForm(request.POST)
     if not form.is_valid():
         return _account_page(request, name_form=form, status=400)
-    profile = services.profile_of(request.user)
-    profile.display_name = form.cleaned_data["display_name"]
-    profile.save(update_fields=["display_name"])
+    services.set_display_name(request.user, form.cleaned_data["display_name"])
     messages.success(request, "Your display name is saved.")
     return HttpResponseRedirect(reverse("readers:account"))
 

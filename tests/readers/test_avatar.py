@@ -138,3 +138,20 @@ def test_a_readers_comments_are_signed_with_their_display_name_never_their_addre
     reader.reader_profile.display_name = "Face R."
     reader.reader_profile.save()
     assert commenter_for_user(user=reader, ip="192.0.2.1", user_agent="t").name == "Face R."
+
+
+def test_a_new_display_name_signs_the_readers_comments(client, reader):
+    article = make_article(section=make_section("News"), title="Tides")
+    mine = make_comment(article, user=reader, author_name="Reader")
+    guest = make_comment(article, author_name="Guest", author_email="face@example.com")
+    response = client.post("/reader/", {"display_name": "  Face   Reader "})
+    assert response.status_code == 302
+    assert profile(reader).display_name == "Face Reader"
+    mine.refresh_from_db()
+    guest.refresh_from_db()
+    assert mine.author_name == "Face Reader"
+    assert guest.author_name == "Guest"  # written without the account: left as signed
+    bad = client.post("/reader/", {"display_name": "Face\r\nBcc: x@example.com"})
+    assert bad.status_code == 400
+    assert "line breaks" in bad.content.decode()
+    assert profile(reader).display_name == "Face Reader"
