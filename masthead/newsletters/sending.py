@@ -34,7 +34,7 @@ import smtplib
 import socket
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from email.message import EmailMessage as PyEmailMessage
 from email.utils import formataddr, formatdate, make_msgid
 from urllib.parse import urlsplit
@@ -133,6 +133,7 @@ class Envelope:
     def __init__(self, issue: Issue, rendered: rendering.Rendered | None = None):
         newsletter = issue.newsletter
         self.issue_id = issue.pk
+        self.newsletter = newsletter
         self.newsletter_id = newsletter.pk
         self.rendered = rendered or rendering.Rendered(
             subject=header_text(issue.subject), html=issue.sent_html, text=issue.sent_text
@@ -410,7 +411,11 @@ def progress(issue: Issue) -> dict:
 def retry_failed(issue: Issue) -> int:
     """Queue the failed deliveries of `issue` again with fresh attempts; returns how many."""
     with transaction.atomic():
-        count = Delivery.objects.filter(issue_id=issue.pk, status=DeliveryStatus.FAILED).update(
+        # Only addresses still subscribed: the others were closed on purpose.
+        still = _recipients(issue.newsletter).values("subscriber_id")
+        count = Delivery.objects.filter(
+            issue_id=issue.pk, status=DeliveryStatus.FAILED, subscriber_id__in=still
+        ).update(
             status=DeliveryStatus.QUEUED,
             attempts=0,
             next_attempt_at=timezone.now(),
@@ -532,8 +537,15 @@ def _sleep(seconds: float) -> None:
     time.sleep(seconds)
 
 
-def wait_for_rate(per_minute: int, stop: threading.Event | None = None) -> None:
-    """Take one of this minute's `per_minute` places (shared by all workers), waiting if full."""
+def wait_for_rate(
+    per_minute: int, stop: threading.Event | None = None, on_wait: Callable[[], None] | None = None
+) -> None:
+    """Take one of this minute's `per_minute` places (shared by all workers), waiting if full.
+
+    `on_wait` runs before each pause (the sender renews its lease there): the
+    pauses are shorter than a third of the lease, so a sender waiting for the
+    next minute is never taken for a dead one.
+    """
     if per_minute <= 0:
         return
     while True:
@@ -550,7 +562,9 @@ def wait_for_rate(per_minute: int, stop: threading.Event | None = None) -> None:
             return
         if stop is not None and stop.is_set():
             raise _Stopped
-        _sleep(max((minute + 1) * 60 - now, 0.01))
+        if on_wait is not None:
+            on_wait()
+        _sleep(min(max((minute + 1) * 60 - now, 0.01), max(lease_seconds() / 3, 0.05)))
 
 
 class _Stopped(Exception):
@@ -598,7 +612,10 @@ def send_batch(
     stop: threading.Event | None = None,
 ) -> int:
     """Send the claimed `rows` over one SMTP connection; returns how many were accepted."""
+    rows = _drop_unsubscribed(rows, owner, envelope)
     pending = [row.pk for row in rows]
+    if not rows:
+        return 0
     try:
         backend = mail.mailers.default
         backend.open()
@@ -621,7 +638,11 @@ def send_batch(
                 _renew(pending[index:], owner)
                 renewed = time.monotonic()
             try:
-                wait_for_rate(options.emails_per_minute, stop)
+                wait_for_rate(
+                    options.emails_per_minute,
+                    stop,
+                    on_wait=lambda rest=pending[index:]: _renew(rest, owner),
+                )
             except _Stopped:
                 _requeue(pending[index:], owner, delay=0)
                 break
@@ -659,6 +680,29 @@ def send_batch(
         with contextlib.suppress(Exception):  # a dead connection may fail to close
             backend.close()
     return accepted
+
+
+def _drop_unsubscribed(rows: list[Delivery], owner: str, envelope: Envelope) -> list[Delivery]:
+    """The rows whose subscriber is still subscribed; the others are closed, unsent.
+
+    A send of 100,000 takes minutes: whoever unsubscribed, bounced or deleted
+    their account since it started must not get it.
+    """
+    ids = [row.subscriber_id for row in rows if row.subscriber_id is not None]
+    still = set(
+        _recipients(envelope.newsletter)
+        .filter(subscriber_id__in=ids)
+        .values_list("subscriber_id", flat=True)
+    )
+    gone = [row.pk for row in rows if row.subscriber_id not in still]
+    if gone:
+        Delivery.objects.filter(pk__in=gone, claimed_by=owner).update(
+            status=DeliveryStatus.FAILED,
+            last_error="Not sent: no longer subscribed when its turn came.",
+            claimed_by="",
+            claimed_at=None,
+        )
+    return [row for row in rows if row.subscriber_id in still]
 
 
 def _fail_temporarily(row: Delivery, owner: str, exc: BaseException, options) -> None:

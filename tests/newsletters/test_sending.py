@@ -277,3 +277,38 @@ def test_web_version_shows_only_sent_issues_without_personal_links(client, sink)
     archive = client.get("/newsletters/archive/daily-briefing/").content.decode()
     assert f"/newsletters/archive/daily-briefing/{issue.pk}/" in archive
     assert "Not sent yet" not in archive
+
+
+def test_who_unsubscribes_during_a_send_does_not_get_it(sink, settings):  # noqa: F811
+    settings.NEWSLETTER_BATCH_SIZE = 5
+    newsletter = make_newsletter()
+    addresses = subscribe_many(newsletter, 10)
+    issue = make_issue(newsletter)
+    sending.start_sending(issue)
+    rows = sending.claim_batch(issue_id=issue.pk, owner="first")
+    envelope = sending.Envelope(issue)
+    options = NewsletterSettings.for_site(default_site())
+    assert (
+        sending.send_batch(
+            issue_id=issue.pk, rows=rows, owner="first", envelope=envelope, options=options
+        )
+        == 5
+    )
+    # After the first batch went out, one reader leaves and another's address bounces.
+    ListSubscription.objects.filter(subscriber__email=addresses[7]).update(
+        status=SubscriptionStatus.UNSUBSCRIBED
+    )
+    Subscriber.objects.filter(email=addresses[8]).update(status=SubscriberStatus.BOUNCED)
+    sending.run(until_done=True, idle_seconds=0.01)
+
+    assert sorted(sink.counts()) == sorted(set(addresses) - {addresses[7], addresses[8]})
+    skipped = Delivery.objects.filter(issue=issue, status=DeliveryStatus.FAILED)
+    assert sorted(skipped.values_list("email", flat=True)) == [addresses[7], addresses[8]]
+    assert sending.retry_failed(issue) == 0
+
+
+def test_the_worker_runs_the_sending_job():
+    """`masthead worker` calls every registered periodic job; sending is one of them."""
+    from masthead.core import periodic
+
+    assert ("newsletters.sending", sending.periodic) in periodic.jobs()
