@@ -275,7 +275,7 @@ def _recipients(newsletter):
     )
 
 
-def _create_deliveries(issue: Issue) -> int:
+def _create_deliveries(issue: Issue) -> None:
     """A queued row per recipient, inserted in chunks by ascending subscriber id (flat memory)."""
     rows = _recipients(issue.newsletter).order_by("subscriber_id")
     last = 0
@@ -296,34 +296,47 @@ def _create_deliveries(issue: Issue) -> int:
             ignore_conflicts=True,
         )
         last = chunk[-1][0]
-    return Delivery.objects.filter(issue=issue).count()
+
+
+def _startable(issue_id: int, *, lock: bool = False) -> Issue:
+    rows = Issue.objects.select_related("newsletter").filter(pk=issue_id)
+    current = (rows.select_for_update(of=("self",)) if lock else rows).first()
+    if current is None:
+        raise SendingError("This issue no longer exists.")
+    if current.status not in (IssueStatus.DRAFT, IssueStatus.SCHEDULED):
+        state = current.get_status_display().lower()
+        raise SendingError(f"This issue is {state}; it cannot start again.")
+    return current
 
 
 def start_sending(issue: Issue, *, user=None) -> Issue:
-    """Freeze the mail, queue a delivery per active subscriber, and start the sending.
+    """Queue a delivery per active subscriber, freeze the mail, and start the sending.
 
     Only a draft or a scheduled issue can start; anything else raises SendingError.
+    The rows are inserted first, in short transactions (a list of 100,000 would
+    otherwise hold SQLite's write lock for seconds); nothing sends them until
+    the issue turns "sending", which happens in one transaction with the frozen
+    mail and the final count.  Inserting is idempotent, so a start interrupted
+    half-way is simply started again.
     """
+    _create_deliveries(_startable(issue.pk))
     with transaction.atomic():
-        current = (
-            Issue.objects.select_for_update()
-            .select_related("newsletter")
-            .filter(pk=issue.pk)
-            .first()
-        )
-        if current is None:
-            raise SendingError("This issue no longer exists.")
-        if current.status not in (IssueStatus.DRAFT, IssueStatus.SCHEDULED):
-            raise SendingError(
-                f"This issue is {current.get_status_display().lower()}; it cannot start again."
-            )
+        current = _startable(issue.pk, lock=True)
         rendered = rendering.render_issue(current)
         current.sent_html, current.sent_text = rendered.html, rendered.text
         current.status = IssueStatus.SENDING
         current.started_at = timezone.now()
-        current.save(update_fields=["sent_html", "sent_text", "status", "started_at", "updated_at"])
-        current.recipients = _create_deliveries(current)
-        current.save(update_fields=["recipients", "updated_at"])
+        current.recipients = Delivery.objects.filter(issue_id=current.pk).count()
+        current.save(
+            update_fields=[
+                "sent_html",
+                "sent_text",
+                "status",
+                "started_at",
+                "recipients",
+                "updated_at",
+            ]
+        )
         if current.recipients == 0:
             _finish_if_done(current.pk)
         issue_id = current.pk
