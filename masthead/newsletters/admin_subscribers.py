@@ -3,29 +3,26 @@ and CSV export and import."""
 
 from django.contrib.admin.utils import quote
 from django.db import transaction
-from django.http import StreamingHttpResponse
+from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
-from django.utils.http import urlencode
 from django.views import View
-from django.views.generic import FormView
+from django.views.generic import FormView, TemplateView
 from wagtail.admin import messages
 from wagtail.admin.ui.tables import Column, DateColumn, TitleColumn
 from wagtail.admin.views import generic
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.views.generic.permissions import PermissionCheckedMixin
 from wagtail.admin.widgets.button import HeaderButton
-from wagtail.log_actions import log
 
-from . import csv_io
+from . import csv_io, import_jobs
 from .admin_filters import SEARCH_FIELDS, SubscriberFilterSet, apply_filters, subscriber_queryset
 from .admin_forms import ImportForm, ImportPolicy
 from .models import Delivery, ListSubscription, Subscriber
 
 SUBSCRIBERS = "newsletter_subscribers"
-IMPORT_ACTION = "newsletters.import"
 
 
 def subscriber_url(name: str, subscriber: Subscriber) -> str:
@@ -166,47 +163,61 @@ class SubscriberImportView(PermissionCheckedMixin, WagtailAdminTemplateMixin, Fo
         ]
 
     def form_valid(self, form):
-        consented = form.cleaned_data["policy"] == ImportPolicy.CONSENTED
-        newsletters = list(form.cleaned_data["newsletters"])
-        upload = form.cleaned_data["file"]
-        try:
-            report = csv_io.import_subscribers(upload, newsletters=newsletters, consented=consented)
-        except csv_io.CsvProblem as problem:
-            form.add_error("file", str(problem))
-            return self.form_invalid(form)
-        data = {
-            **report.as_log_data(),
-            "file": upload.name[:200],
-            "policy": form.cleaned_data["policy"],
-            "consent": form.cleaned_data.get("consent_evidence", ""),
-        }
-        for newsletter in newsletters:
-            log(instance=newsletter, action=IMPORT_ACTION, user=self.request.user, data=data)
-        return self.render_to_response(
-            self.get_context_data(
-                form=self.form_class(),
-                report=report,
-                consented=consented,
-                newsletters=newsletters,
-                listing_url=reverse(f"{SUBSCRIBERS}:index")
-                + "?"
-                + urlencode({"newsletter": newsletters[0].pk}),
-            )
+        job = import_jobs.start_import(
+            form.cleaned_data["file"],
+            newsletters=list(form.cleaned_data["newsletters"]),
+            consented=form.cleaned_data["policy"] == ImportPolicy.CONSENTED,
+            user=self.request.user,
+            evidence=form.cleaned_data.get("consent_evidence", ""),
         )
+        return redirect(reverse(f"{SUBSCRIBERS}:import_status", args=(job,)))
 
     def form_invalid(self, form):
         return self.render_to_response(self.get_context_data(form=form), status=400)
 
 
-def import_log_message(entry) -> str:
-    data = entry.data or {}
-    how = (
-        "subscribed at once" if data.get("policy") == ImportPolicy.CONSENTED else "asked to confirm"
-    )
-    text = (
-        f"Imported {data.get('added', 0):,} of {data.get('rows', 0):,} rows from "
-        f"“{data.get('file', '')}” ({how})"
-    )
-    if data.get("consent"):
-        text += f"; consent: {data['consent']}"
-    return text
+class SubscriberImportStatusView(PermissionCheckedMixin, WagtailAdminTemplateMixin, TemplateView):
+    """An import's outcome, filled in as its parts are done (the page refreshes itself)."""
+
+    model = Subscriber
+    permission_required = "add"
+    template_name = "newsletters/admin/import_status.html"
+    page_title = "Import subscribers"
+    header_icon = "upload"
+
+    def dispatch(self, request, *args, job, **kwargs):
+        self.job = job
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_template_names(self):
+        if self.request.GET.get("fragment"):
+            return ["newsletters/admin/includes/import_report.html"]
+        return [self.template_name]
+
+    def get_breadcrumbs_items(self):
+        return [
+            *self.breadcrumbs_items,
+            {"url": reverse(f"{SUBSCRIBERS}:index"), "label": "Subscribers"},
+            {"url": reverse(f"{SUBSCRIBERS}:import"), "label": self.page_title},
+            {"url": "", "label": "Report"},
+        ]
+
+    def get_context_data(self, **kwargs):
+        status = import_jobs.job_status(self.job)
+        if status is None:
+            raise Http404("No such import (reports are kept for a week).")
+        context = super().get_context_data(**kwargs)
+        url = reverse(f"{SUBSCRIBERS}:import_status", args=(self.job,))
+        context.update(
+            status=status,
+            report=status["report"],
+            fragment_url=f"{url}?fragment=1",
+            listing_url=reverse(f"{SUBSCRIBERS}:index"),
+            import_url=reverse(f"{SUBSCRIBERS}:import"),
+        )
+        return context
+
+    def get(self, request, *args, **kwargs):
+        response = super().get(request, *args, **kwargs)
+        response["Cache-Control"] = "private, no-store"
+        return response

@@ -14,9 +14,8 @@ from django.db.models import QuerySet
 from .models import Newsletter, Subscriber, SubscriberStatus, SubscriptionStatus
 
 MAX_BYTES = 5 * 1024 * 1024
-# The import runs in the request, at a few hundred rows a second (each address goes
-# through the signup service's own checks); a larger list is imported in several files.
-MAX_ROWS = 10_000
+MAX_ROWS = 50_000
+# Addresses per import task (one commit each).
 CHUNK_ROWS = 500
 # How many problem rows the report lists one by one; the rest are counted.
 REPORT_LIMIT = 200
@@ -254,28 +253,28 @@ class ImportReport:
         if len(self.duplicates) < REPORT_LIMIT:
             self.duplicates.append(line)
 
-    def as_log_data(self) -> dict:
-        return {
-            "rows": self.rows,
-            "added": self.added,
-            "already": self.already,
-            "invalid": self.invalid_count,
-            "refused": self.refused_count,
-            "duplicates": self.duplicate_count,
-        }
+    def merge(self, other: "ImportReport") -> None:
+        """Add a part's outcome (a part knows only its rows' added / already / refused)."""
+        self.added += other.added
+        self.already += other.already
+        self.refused_count += other.refused_count
+        room = REPORT_LIMIT - len(self.refused)
+        self.refused.extend(other.refused[: max(room, 0)])
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "ImportReport":
+        fields = {f.name for f in dataclasses.fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in fields})
 
 
-def import_subscribers(upload, *, newsletters: list[Newsletter], consented: bool) -> ImportReport:
-    """Subscribe the upload's addresses to `newsletters`.
-
-    consented=False sends each a confirmation (double opt-in, through the signup service
-    and its mail tasks); consented=True subscribes them at once with an import consent
-    record. Either way an address that bounced or complained, or that unsubscribed from a
-    list, is left as it is and reported.
-    """
-    report = ImportReport()
+def valid_chunks(upload, report: ImportReport) -> Iterator[list[list]]:
+    """The upload's valid, first-seen addresses as [line, email, name] rows, CHUNK_ROWS at
+    a time; invalid and repeated rows are noted in `report` instead."""
     seen: set[str] = set()
-    chunk: list[tuple[int, str, str]] = []
+    chunk: list[list] = []
     for row in read_rows(upload):
         report.rows += 1
         try:
@@ -287,20 +286,26 @@ def import_subscribers(upload, *, newsletters: list[Newsletter], consented: bool
             report.note_duplicate(row.line)
             continue
         seen.add(email)
-        chunk.append((row.line, email, name))
+        chunk.append([row.line, email, name])
         if len(chunk) >= CHUNK_ROWS:
-            _apply(chunk, newsletters=newsletters, consented=consented, report=report)
+            yield chunk
             chunk = []
     if chunk:
-        _apply(chunk, newsletters=newsletters, consented=consented, report=report)
-    return report
+        yield chunk
 
 
-def _apply(chunk, *, newsletters, consented, report) -> None:
-    # One commit per chunk rather than per address; confirmation mails are enqueued when
-    # their chunk commits.
+def apply_chunk(rows, *, newsletters: list[Newsletter], consented: bool) -> ImportReport:
+    """Subscribe one chunk of [line, email, name] rows to `newsletters`, in one commit.
+
+    consented=False asks each address to confirm (double opt-in, through the signup
+    service and its mail tasks, enqueued when the chunk commits); consented=True
+    subscribes them at once with an import consent record. Either way an address that
+    bounced or complained, or that unsubscribed from a list, is left as it is and reported.
+    """
+    report = ImportReport()
     with transaction.atomic():
-        _apply_chunk(chunk, newsletters=newsletters, consented=consented, report=report)
+        _apply_chunk(rows, newsletters=newsletters, consented=consented, report=report)
+    return report
 
 
 def _apply_chunk(chunk, *, newsletters, consented, report) -> None:

@@ -131,6 +131,11 @@ class SubscriberViewSet(ModelViewSet):
             path("export/", admin_subscribers.SubscriberExportView.as_view(), name="export"),
             path("import/", admin_subscribers.SubscriberImportView.as_view(), name="import"),
             path(
+                "import/<str:job>/",
+                admin_subscribers.SubscriberImportStatusView.as_view(),
+                name="import_status",
+            ),
+            path(
                 "<int:pk>/unsubscribe/",
                 admin_subscribers.SubscriberUnsubscribeView.as_view(),
                 name="unsubscribe",

@@ -1,8 +1,8 @@
 from wagtail import hooks
 from wagtail.log_actions import LogFormatter
 
+from . import import_jobs
 from .admin_panels import NewslettersPanel, can_see_newsletters
-from .admin_subscribers import IMPORT_ACTION, import_log_message
 from .viewsets import NewslettersMenu
 
 
@@ -13,12 +13,12 @@ def register_newsletters_menu():
 
 @hooks.register("register_log_actions")
 def register_import_action(actions):
-    @actions.register_action(IMPORT_ACTION)
+    @actions.register_action(import_jobs.ACTION)
     class ImportFormatter(LogFormatter):
         label = "Import subscribers"
 
         def format_message(self, log_entry):
-            return import_log_message(log_entry)
+            return import_jobs.log_message(log_entry)
 
 
 @hooks.register("construct_homepage_panels")

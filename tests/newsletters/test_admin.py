@@ -368,18 +368,18 @@ def _sent_issue_with_failures(newsletter):
     )
     Delivery.objects.create(
         issue=issue,
-        subscriber=subscribers["bob@mail.example"],
-        email="bob@mail.example",
+        subscriber=subscribers["pending@mail.example"],
+        email="pending@mail.example",
         status=DeliveryStatus.SENT,
         attempts=2,
     )
     Delivery.objects.create(
         issue=issue,
-        subscriber=subscribers["pending@mail.example"],
-        email="pending@mail.example",
+        subscriber=subscribers["bob@mail.example"],
+        email="bob@mail.example",
         status=DeliveryStatus.FAILED,
         attempts=5,
-        last_error="550 5.1.1 <pending@mail.example>: mailbox unavailable",
+        last_error="550 5.1.1 <bob@mail.example>: mailbox unavailable",
     )
     return issue
 
@@ -399,7 +399,7 @@ def test_progress_page_numbers_and_failures(viewer_client, daily):
     soup = BeautifulSoup(response.content, "html.parser")
     assert soup.select_one("progress")["value"] == "100"
     failures = soup.select_one("table.newsletters-failures").get_text(" ")
-    assert "550 5.1.1" in failures and "pending@mail.example" in failures
+    assert "550 5.1.1" in failures and "bob@mail.example" in failures
     facts = soup.select_one(".newsletters-progress dl").get_text(" ", strip=True)
     assert "Attempts 8" in facts
     # A finished issue's page does not keep refreshing; a viewer gets no retry button.
@@ -431,8 +431,8 @@ def test_retry_failed_sends_the_failed_deliveries_again(
         response = editor_client.post(f"{ISSUES}{issue.pk}/retry/")
     assert response.status_code == 302
     [message] = smtp_server.wait_for(1)
-    assert message.envelope_to == ["pending@mail.example"]
-    failed = Delivery.objects.get(email="pending@mail.example")
+    assert message.envelope_to == ["bob@mail.example"]
+    failed = Delivery.objects.get(email="bob@mail.example")
     assert failed.status == DeliveryStatus.SENT
     assert _progress_numbers(editor_client.get(f"{ISSUES}{issue.pk}/progress/"))["Failed"] == 0
 

@@ -66,7 +66,9 @@ def upload(content, name="people.csv") -> SimpleUploadedFile:
 
 
 def post_import(client, content, *, lists, policy="confirm", evidence="", name="people.csv"):
-    return client.post(
+    """Post the import form; a valid file leads to the import's report page (its parts run
+    at once here: the tests' task backend is immediate)."""
+    response = client.post(
         IMPORT,
         {
             "file": upload(content, name),
@@ -75,6 +77,10 @@ def post_import(client, content, *, lists, policy="confirm", evidence="", name="
             "consent_evidence": evidence,
         },
     )
+    if response.status_code == 302:
+        assert response["Location"].startswith(IMPORT)
+        return client.get(response["Location"])
+    return response
 
 
 # --- listing ----------------------------------------------------------------------
@@ -262,7 +268,9 @@ def test_import_of_attested_consent_subscribes_now_and_records_it(
     entry = ModelLogEntry.objects.get(action="newsletters.import")
     assert entry.user.username == "boss"
     assert entry.data["consent"] == "Signup sheet, book fair 2026"
-    assert entry.data["added"] == 2
+    assert entry.data["rows"] == 2
+    history = admin_client.get(f"/admin/newsletters/lists/history/{lists['weekly'].pk}/")
+    assert "Imported 2 rows from “people.csv” (subscribed at once)" in text_of(history)
 
 
 @pytest.mark.parametrize("policy", ["confirm", "consented"])
@@ -284,7 +292,7 @@ def test_import_never_resubscribes_those_who_left_bounced_or_complained(
     soup = BeautifulSoup(response.content, "html.parser")
     refused = [
         [td.get_text(strip=True) for td in row.select("td")]
-        for row in soup.select("table.newsletters-report-table tbody tr")
+        for row in soup.select("table.newsletters-refused tbody tr")
     ]
     assert ["3", "bounced@mail.example", "bounced"] in refused
     assert ["4", "angry@mail.example", "complained"] in refused
@@ -342,9 +350,7 @@ def test_hostile_rows_are_reported_by_line_and_nothing_else_changes(
     soup = BeautifulSoup(response.content, "html.parser")
     invalid_lines = [
         row.select_one("td").get_text(strip=True)
-        for table in soup.select("table.newsletters-report-table")
-        if "Problem" in table.get_text()
-        for row in table.select("tbody tr")
+        for row in soup.select("table.newsletters-invalid tbody tr")
     ]
     assert invalid_lines == ["3", "4", "6", "8", "9", "12"]
     assert sorted(
@@ -410,3 +416,44 @@ def test_deleting_a_subscriber_keeps_delivery_counts_but_not_the_address(admin_c
     assert not ListSubscription.objects.filter(subscriber_id=bob.pk).exists()
     [row] = Delivery.objects.filter(issue=issue)
     assert (row.subscriber_id, row.email, row.status) == (None, "", DeliveryStatus.SENT)
+
+
+def test_an_import_in_several_parts_adds_them_up(
+    admin_client, lists, monkeypatch, django_capture_on_commit_callbacks
+):
+    monkeypatch.setattr(csv_io, "CHUNK_ROWS", 2)
+    content = "email\n" + "".join(f"n{n}@mail.example\n" for n in range(5)) + "ann@mail.example\n"
+    response = post_import(
+        admin_client, content, lists=[lists["daily"]], policy="consented", evidence="Forms"
+    )
+    report = text_of(response)
+    assert "Import done" in report
+    assert "6 rows read" in report and "5 addresses subscribed now" in report
+    assert "1 already subscribed" in report
+    assert ListSubscription.objects.filter(source="import").count() == 5
+
+
+def test_an_unfinished_import_page_refreshes_itself(admin_client, django_user_model, lists):
+    from django.core.cache import cache
+
+    from masthead.newsletters import import_jobs
+
+    job = "0123456789abcdef0123456789abcdef"
+    report = csv_io.ImportReport(rows=4)
+    meta = {"parts": 2, "report": report.to_dict(), "consented": False}
+    cache.set(import_jobs._key(job), {**meta, "newsletters": ["Daily briefing"], "file": "a.csv"})
+    cache.set(import_jobs._key(job, 0), csv_io.ImportReport(added=2).to_dict())
+    page = admin_client.get(f"{IMPORT}{job}/")
+    assert page.status_code == 200
+    soup = BeautifulSoup(page.content, "html.parser")
+    assert soup.select_one("#newsletters-progress").has_attr("data-live")
+    assert "1 of 2 parts done" in text_of(page)
+    cache.set(import_jobs._key(job, 1), csv_io.ImportReport(added=1, already=1).to_dict())
+    fragment = admin_client.get(f"{IMPORT}{job}/", {"fragment": "1"})
+    assert "Import done" in text_of(fragment) and "3 confirmation emails sent" in text_of(fragment)
+    assert not BeautifulSoup(fragment.content, "html.parser").select_one("[data-live]")
+    assert admin_client.get(f"{IMPORT}{'f' * 32}/").status_code == 404
+    assert admin_client.get(f"{IMPORT}not-a-job/").status_code == 404
+    viewer = staff_client(django_user_model, "viewer", "view_subscriber")
+    denied = viewer.get(f"{IMPORT}{job}/")
+    assert denied.status_code == 403 or denied["Location"] == "/admin/"
