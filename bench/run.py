@@ -3,10 +3,12 @@
 Rows (the issue's "The benchmark"): 1 article cached, 2 article with the page
 cache off, 3 the floor (/healthz), 4 home cached, 5 RSS feed, 6 view beacon,
 7 comments posted through the reply form (rate limits off); then nginx
-serving the same article HTML as a file.  Rows 1-3 run again under
-each candidate app server to choose `masthead serve`'s default.  Everything
-runs on loopback, each wrk run is bounded, and the whole run stops by itself
-(~5 minutes on 2 cores).  The Markdown report goes to bench/results/.
+serving the same article HTML as a file; then a newsletter send to 10,000
+and 100,000 subscribers into a local SMTP sink (bench/newsletter.py).  Rows
+1-3 run again under each candidate app server to choose `masthead serve`'s
+default.  Everything runs on loopback, each wrk run is bounded, and the whole
+run stops by itself (~5 minutes on 2 cores, and ~5 more for the newsletter
+send).  The Markdown report goes to bench/results/.
 """
 
 import datetime as dt
@@ -21,7 +23,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench import comments, discover, load, render, report  # noqa: E402
+from bench import comments, discover, load, newsletter, render, report  # noqa: E402
 from bench.nginx import nginx_binary, static_server  # noqa: E402
 from bench.profile import profile_render  # noqa: E402
 from bench.server import (  # noqa: E402
@@ -237,6 +239,8 @@ def main() -> None:
             threads=WRK_THREADS,
             workdir=WORK_DIR,
         )
+    log("newsletter send to 10,000 and 100,000 subscribers into a local SMTP sink")
+    mail = newsletter.section(newsletter.measure(DATA_DIR / "newsletter"))
     results = compare_servers(article, default, rows, switch)
     best, winner_note = verdict(results)
     elapsed = time.monotonic() - started
@@ -329,6 +333,8 @@ def main() -> None:
         "| --- | --- | --- | --- | --- |",
         f"| {weight['html']:,} B | {weight['css']:,} B | {weight['js']:,} B "
         f"| {weight['total']:,} B | {weight['html_uncompressed']:,} B |",
+        "",
+        *mail,
         "",
         f"Bench time: {elapsed / 60:.1f} minutes.",
         "",
