@@ -188,6 +188,8 @@ def _sections(issue: Issue) -> list[dict]:
 
 
 def web_path(issue: Issue) -> str:
+    if issue.pk is None:  # an unsaved issue previewed in the admin: its archive stands in
+        return reverse("newsletters:web_archive", args=[issue.newsletter.slug])
     return reverse("newsletters:web_issue", args=[issue.newsletter.slug, issue.pk])
 
 

@@ -138,3 +138,15 @@ def test_digest_takes_latest_and_trending_of_the_period_once_each(settings):
     issue.digest_size = 10
     titles = [a.title for a in rendering.issue_articles(issue)]
     assert len(titles) == len(set(titles)) == 6
+
+
+def test_preview_of_an_unsaved_issue_as_the_admin_form_builds_it(settings):
+    from masthead.newsletters.models import Issue, IssueArticle
+
+    settings.SITE_URL = "https://news.example"
+    article = make_article(title="Picked before saving")
+    issue = Issue(newsletter=make_newsletter(), subject="A draft not saved yet")
+    issue.chosen_articles = [IssueArticle(article=article, sort_order=0)]
+    preview = rendering.preview(issue)
+    assert "Picked before saving" in preview.html and "Picked before saving" in preview.text
+    assert "https://news.example/newsletters/archive/daily-briefing/" in preview.text
