@@ -123,6 +123,9 @@ class NewsletterDeleteView(generic.DeleteView):
 
 class IssueTitleColumn(TitleColumn):
     def get_link_url(self, instance, parent_context):
+        user = parent_context["request"].user
+        if instance.status == IssueStatus.DRAFT and not user.has_perm("newsletters.change_issue"):
+            return issue_url("preview", instance)
         return issue_home_url(instance)
 
 

@@ -493,3 +493,10 @@ def test_dashboard_panel_shows_lists_and_the_latest_issue(editor_client, outside
     assert (
         BeautifulSoup(outsider.content, "html.parser").select_one(".newsletters-dashboard") is None
     )
+
+
+def test_a_viewer_is_led_to_the_preview_of_a_draft(viewer_client, daily):
+    issue = make_issue(daily)
+    listing = BeautifulSoup(viewer_client.get(ISSUES).content, "html.parser")
+    assert listing.select_one(f"a[href='{ISSUES}{issue.pk}/preview/']") is not None
+    assert listing.select_one(f"a[href='{ISSUES}edit/{issue.pk}/']") is None
