@@ -29,6 +29,8 @@ def test_openapi_document_describes_every_endpoint(client):
         "/api/v1/articles/{article_id}/subscriptions",
         "/api/v1/comments/{comment_id}/edit",
         "/api/v1/comments/{comment_id}/votes",
+        "/api/v1/newsletters",
+        "/api/v1/newsletters/subscriptions",
     }
     list_responses = schema["paths"]["/api/v1/articles"]["get"]["responses"]
     assert set(list_responses) == {"200", "400", "422"}
