@@ -124,7 +124,6 @@ def section_context(request, user) -> dict:
     return {
         "newsletter_choices": choices,
         "newsletter_subscriber": subscriber,
-        "newsletters_saved": request.GET.get("newsletters") == "saved",
     }
 
 

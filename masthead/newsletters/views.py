@@ -11,6 +11,7 @@ person is private, no-store.
 
 import json
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
@@ -278,4 +279,5 @@ def reader_lists(request: HttpRequest) -> HttpResponse:
     subscriptions.set_reader_lists(
         user=request.user, newsletters=form.chosen(), ip=client_ip(request) or None
     )
-    return HttpResponseRedirect(f"{_reader_page()}?newsletters=saved#newsletters", status=303)
+    messages.success(request, "Your newsletter choices are saved.")
+    return HttpResponseRedirect(f"{_reader_page()}#section-newsletters", status=303)

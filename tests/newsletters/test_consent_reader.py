@@ -80,7 +80,7 @@ def test_saving_choices_subscribes_and_unsubscribes_at_once(reader, lists, smtp_
         REMOTE_ADDR="192.0.2.8",
     )
     assert response.status_code == 303
-    assert response["Location"].endswith("?newsletters=saved#newsletters")
+    assert response["Location"].endswith("#section-newsletters")
     subscriber = Subscriber.objects.get(email="ann@example.com")
     assert subscriber.user == reader
     assert subscriber.subscriptions.get(newsletter=daily).status == SubscriptionStatus.UNSUBSCRIBED
