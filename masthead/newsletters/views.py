@@ -13,6 +13,7 @@ import json
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.urls import NoReverseMatch, reverse
@@ -129,7 +130,13 @@ def subscribe(request: HttpRequest) -> HttpResponse:
     form = SignupForm(data, newsletters=newsletters, signed_in=user is not None)
     if not form.is_valid():
         return answer(400, "Please correct the errors below.", form)
-    email = form.cleaned_data["email"] or subscriptions.normalise_email(user.email or "")
+    email = form.cleaned_data["email"]
+    if not email:
+        try:
+            email = subscriptions.normalise_email(user.email or "")
+        except ValidationError:
+            form.add_error("email", "Please give the email address to send the newsletters to.")
+            return answer(400, "Please correct the errors below.", form)
     if subscriptions.over_email_limit(email):
         return answer(429, subscriptions.RATE_LIMITED)
     chosen = form.chosen()

@@ -187,3 +187,14 @@ def test_forged_or_overlong_links_are_refused(client, lists, token):
     for name in ("confirm", "unsubscribe", "manage"):
         assert client.get(f"/newsletters/{name}/{token}/").status_code == 400
         assert client.post(f"/newsletters/{name}/{token}/").status_code == 400
+
+
+def test_signed_in_account_without_an_address_must_give_one(
+    client, smtp_server, lists, signup, django_user_model
+):
+    daily, _ = lists
+    client.force_login(django_user_model.objects.create_user("noaddress", "", "pw-123456789"))
+    response = signup("", daily.slug, json=True)
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["loc"] == ["email"]
+    assert not Subscriber.objects.exists()
