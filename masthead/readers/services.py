@@ -132,6 +132,27 @@ def set_display_name(user, name: str) -> None:
             transaction.on_commit(bump_generation)
 
 
+def set_avatar(user, picture) -> None:
+    """Store a checked picture (avatar_images.avatar_file) as the reader's avatar, or
+    remove it (None).  The old file goes once the change is committed."""
+    from masthead.core.pagecache import bump_generation
+    from masthead.discussion.models import Comment, CommentStatus
+
+    with transaction.atomic():
+        profile = profile_of(user)
+        old, storage = (profile.avatar.name if profile.avatar else ""), profile.avatar.storage
+        if picture is None:
+            profile.avatar = ""
+        else:
+            profile.avatar.save("avatar.webp", picture, save=False)
+        profile.save(update_fields=["avatar"])
+        if old:
+            transaction.on_commit(lambda: storage.delete(old))
+        if Comment.objects.filter(user=user, status=CommentStatus.APPROVED).exists():
+            # Cached article pages draw this reader's comments with the old picture.
+            transaction.on_commit(bump_generation)
+
+
 # --- signing in ---------------------------------------------------------------
 
 

@@ -12,7 +12,6 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.template.loader import render_to_string
@@ -23,9 +22,7 @@ from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_http_methods, require_POST
 
 from masthead.core.http import client_ip
-from masthead.core.pagecache import bump_generation
 from masthead.discussion.avatars import initials_avatar
-from masthead.discussion.models import Comment, CommentStatus
 
 from . import registry, services, tokens
 from .forms import AvatarForm, DeleteAccountForm, DisplayNameForm, EmailChangeForm, SignInForm
@@ -155,25 +152,15 @@ def account(request: HttpRequest) -> HttpResponse:
 @reader_required
 @require_POST
 def avatar(request: HttpRequest) -> HttpResponse:
-    profile = services.profile_of(request.user)
-    old = profile.avatar.name if profile.avatar else ""
-    storage = profile.avatar.storage
     if request.POST.get("remove"):
-        profile.avatar = ""
-        profile.save(update_fields=["avatar"])
+        services.set_avatar(request.user, None)
         message = "Your picture is removed."
     else:
         form = AvatarForm(request.POST, request.FILES)
         if not form.is_valid():
             return _account_page(request, avatar_form=form, status=400)
-        profile.avatar.save("avatar.webp", form.cleaned_data["avatar"], save=False)
-        profile.save(update_fields=["avatar"])
+        services.set_avatar(request.user, form.cleaned_data["avatar"])
         message = "Your picture is saved."
-    if old:
-        transaction.on_commit(lambda: storage.delete(old))
-    if Comment.objects.filter(user=request.user, status=CommentStatus.APPROVED).exists():
-        # Cached article pages draw this reader's comments with the old picture.
-        transaction.on_commit(bump_generation)
     messages.success(request, message)
     return HttpResponseRedirect(reverse("readers:account") + "#picture")
 
