@@ -94,17 +94,38 @@ def send_email_change_mail(*, user_id: int, new_email: str) -> bool:
     )
 
 
-def send_email_changed_notice(*, user_id: int, old: str) -> bool:
+def send_email_verify_mail(*, user_id: int, old: str, new: str) -> bool:
+    """The second link of a change, to the new address; nothing if the account has
+    meanwhile closed or left the old address (the link could not work anyway)."""
+    user = get_user_model().objects.filter(pk=user_id, is_active=True).first()
+    if user is None or (user.email or "").lower() != old:
+        return False
+    token = tokens.email_verify_token(user.pk, old, new)
+    return _send(
+        to=new,
+        subject="Confirm this is your email address",
+        template="email_verify",
+        context={
+            "old": old,
+            "new": new,
+            "link": absolute(reverse("readers:email_verify", args=[token])),
+            "hours": int(tokens.EMAIL_CHANGE_MAX_AGE.total_seconds() // 3600),
+        },
+    )
+
+
+def send_email_changed_notice(*, user_id: int, old: str, new: str = "") -> bool:
+    """Tell the address the account left that it has moved, and where to."""
     user = get_user_model().objects.filter(pk=user_id).first()
-    if user is None or not user.email:
+    if user is None or not user.email or not old:
         return False
     return _send(
-        to=user.email,
+        to=old,
         subject="Your email address has changed",
         template="email_changed",
         context={
             "old": old,
-            "new": user.email,
+            "new": new or user.email,
             "account_url": absolute(reverse("readers:account")),
         },
     )

@@ -198,6 +198,24 @@ def sign_in(request: HttpRequest, token: str) -> tuple[AbstractBaseUser, str]:
 
 
 # --- changing the address -----------------------------------------------------------
+#
+# An account moves only with the say-so of both addresses' owners:
+#   1. the signed-in reader names a new address; a link goes to the old one;
+#   2. that link, POSTed by the same signed-in reader, sends a link to the new address;
+#   3. that link, POSTed on any device (it proves control of the new address and is
+#      bound to the account and its old address), moves the account and everything
+#      filed under the old address, then tells the old address.
+# Without step 3 a reader could move their account, and through the providers'
+# hooks their confirmed newsletter subscriptions, onto someone else's address.
+
+
+class EmailChangeConflict(EmailChangeRefused):
+    """The change can no longer happen as asked: the address is taken, or the account's
+    own address is no longer the one the link was sent from."""
+
+
+class OtherReaderSignedIn(SignInRefused):
+    """The new address's link was opened in a browser signed in to another account."""
 
 
 def request_email_change(user, new_email: str) -> None:
@@ -215,7 +233,7 @@ def request_email_change(user, new_email: str) -> None:
 
 
 def pending_email_change(user, token: str) -> dict:
-    """The change a confirmation link asks for, checked against the signed-in account."""
+    """The change the old address's link asks for, checked against the signed-in account."""
     value = tokens.read_email_change_token(token)
     if value["u"] != user.pk or (user.email or "").lower() != value["o"]:
         raise tokens.BadToken(
@@ -225,32 +243,99 @@ def pending_email_change(user, token: str) -> dict:
     return value
 
 
-def change_email(user, token: str) -> str:
-    """Spend the link and move the account (and everything filed under the address) to
-    the new address; returns it.  EmailChangeRefused if another account took it meanwhile."""
+def confirm_old_address(user, token: str) -> dict:
+    """Spend the old address's link and mail the new address its own link; the change
+    itself waits for that one.  Returns the change ({"o": old, "w": new, ...}).
+
+    Whether the new address already has an account is not checked here: the answer
+    would tell anyone with an account which addresses have one.  Its owner learns it
+    at the last step."""
     value = pending_email_change(user, token)
+    tokens.spend(value["n"], "email-change")
+    from .tasks import send_email_verify_mail
+
+    send_email_verify_mail.enqueue(user_id=user.pk, old=value["o"], new=value["w"])
+    return value
+
+
+def _check_change_possible(user, old: str, new: str) -> None:
+    current = (user.email or "").lower()
+    if current == new:
+        raise EmailChangeConflict(f"Your account already uses {new}. Nothing more to do.")
+    if current != old:
+        raise EmailChangeConflict(
+            f"This account no longer uses {old}, so this link no longer applies and "
+            "nothing has changed. To change the address, ask again from your account page."
+        )
+    if is_staff_account(user):
+        raise SignInRefused("Staff accounts are managed in the admin.")
+    if accounts_for(new).exclude(pk=user.pk).exists():
+        raise EmailChangeConflict(
+            f"{new} now belongs to another account, so this one cannot move to it. "
+            "Your address is unchanged."
+        )
+
+
+def pending_email_verification(token: str, *, signed_in=None) -> tuple[AbstractBaseUser, dict]:
+    """The account and change the new address's link asks for, if it can still happen.
+
+    `signed_in` is the browser's user: someone signed in to another account there is
+    refused, so nobody finishes a change on another reader's behalf by mistake.
+    """
+    value = tokens.read_email_verify_token(token)
+    if signed_in is not None and signed_in.is_authenticated and signed_in.pk != value["u"]:
+        raise OtherReaderSignedIn(
+            "This link is for a different reader account than the one signed in on this "
+            "browser. Sign out, then open the link again (or open it in another browser)."
+        )
+    user = get_user_model().objects.filter(pk=value["u"], is_active=True).first()
+    if user is None:
+        raise tokens.BadToken(
+            "This link belongs to an account that no longer exists.", reason="invalid"
+        )
+    _check_change_possible(user, value["o"], value["w"])
+    return user, value
+
+
+def _lock_address(email: str) -> None:
+    """Serialise changes to one address across transactions.  SQLite's IMMEDIATE
+    transactions already take the one write lock at BEGIN; PostgreSQL's row locks
+    cannot cover an address no row has yet, so an advisory lock keyed by it does."""
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_advisory_xact_lock(hashtext(%s))", ["masthead.readers.email:" + email]
+            )
+
+
+def verify_new_address(token: str, *, signed_in=None) -> tuple[AbstractBaseUser, str, str]:
+    """Spend the new address's link and move the account (and everything filed under the
+    old address) to it; (user, old, new).  EmailChangeConflict if another account took
+    the address meanwhile or the account's address is no longer the old one."""
+    user, value = pending_email_verification(token, signed_in=signed_in)
     old, new = value["o"], value["w"]
     with transaction.atomic():
-        User = get_user_model()
-        locked = User.objects.select_for_update().get(pk=user.pk)
-        if (locked.email or "").lower() != old:
-            raise tokens.BadToken(tokens.USED, reason="used")
-        if accounts_for(new).exclude(pk=user.pk).exists():
-            raise EmailChangeRefused(
-                f"{new} now belongs to another account, so this one cannot move to it. "
-                "Your address is unchanged."
+        _lock_address(new)
+        locked = get_user_model().objects.select_for_update().filter(pk=user.pk).first()
+        if locked is None:
+            raise tokens.BadToken(
+                "This link belongs to an account that no longer exists.", reason="invalid"
             )
-        tokens.spend(value["n"], "email-change")
+        _check_change_possible(locked, old, new)
+        tokens.spend(value["n"], "email-verify")
         locked.email = new
         locked.save(update_fields=["email"])
         for provider in registry.providers():
             if provider.email_changed is not None:
                 provider.email_changed(locked, old, new)
-    user.email = new
     from .tasks import send_email_changed_notice
 
-    transaction.on_commit(lambda: send_email_changed_notice.enqueue(user_id=user.pk, old=old))
-    return new
+    transaction.on_commit(
+        lambda: send_email_changed_notice.enqueue(user_id=locked.pk, old=old, new=new)
+    )
+    return locked, old, new
 
 
 # --- export and deletion ---------------------------------------------------------------

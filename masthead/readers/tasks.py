@@ -18,7 +18,14 @@ def send_email_change_mail(*, user_id: int, new_email: str) -> bool:
 
 
 @task
-def send_email_changed_notice(*, user_id: int, old: str) -> bool:
+def send_email_verify_mail(*, user_id: int, old: str, new: str) -> bool:
+    from .mails import send_email_verify_mail as send
+
+    return send(user_id=user_id, old=old, new=new)
+
+
+@task
+def send_email_changed_notice(*, user_id: int, old: str, new: str = "") -> bool:
     from .mails import send_email_changed_notice as send
 
-    return send(user_id=user_id, old=old)
+    return send(user_id=user_id, old=old, new=new)

@@ -18,6 +18,9 @@ from .models import UsedToken
 
 SIGN_IN_SALT = "masthead.readers.sign-in"
 EMAIL_CHANGE_SALT = "masthead.readers.email-change"
+# The second link of an address change, mailed to the new address: its own salt, so a
+# link from the old address's mail can never stand in for it (nor the reverse).
+EMAIL_VERIFY_SALT = "masthead.readers.email-verify"
 SIGN_IN_MAX_AGE = dt.timedelta(minutes=15)
 EMAIL_CHANGE_MAX_AGE = dt.timedelta(hours=24)
 MAX_TOKEN_LENGTH = 1200
@@ -91,20 +94,40 @@ def read_sign_in_token(token: str, *, check_unused: bool = True) -> dict:
 
 
 # --- email change -----------------------------------------------------------------
+#
+# Two links, both bound to (account, old address, new address): the first goes to the
+# old address and proves its owner wants the move; the second goes to the new address
+# and proves its owner accepts it.  Only the second one changes anything.
 
 
-def email_change_token(user_id: int, old: str, new: str) -> str:
-    return _sign(EMAIL_CHANGE_SALT, {"u": user_id, "o": old, "w": new})
-
-
-def read_email_change_token(token: str) -> dict:
-    """{"u": user id, "o": old address, "w": new address, "n": nonce}, valid and unused."""
-    value = _read(EMAIL_CHANGE_SALT, token, EMAIL_CHANGE_MAX_AGE)
+def _read_change(salt: str, token: str, *, check_unused: bool) -> dict:
+    value = _read(salt, token, EMAIL_CHANGE_MAX_AGE)
     if not (
         isinstance(value.get("u"), int)
         and isinstance(value.get("o"), str)
         and isinstance(value.get("w"), str)
     ):
         raise BadToken(INVALID, reason="invalid")
-    _check_unused(value["n"])
+    if check_unused:
+        _check_unused(value["n"])
     return value
+
+
+def email_change_token(user_id: int, old: str, new: str) -> str:
+    """The link to the old address: "yes, move my account to `new`"."""
+    return _sign(EMAIL_CHANGE_SALT, {"u": user_id, "o": old, "w": new})
+
+
+def read_email_change_token(token: str, *, check_unused: bool = True) -> dict:
+    """{"u": user id, "o": old address, "w": new address, "n": nonce}, valid and unused."""
+    return _read_change(EMAIL_CHANGE_SALT, token, check_unused=check_unused)
+
+
+def email_verify_token(user_id: int, old: str, new: str) -> str:
+    """The link to the new address: "yes, this address is mine, move the account here"."""
+    return _sign(EMAIL_VERIFY_SALT, {"u": user_id, "o": old, "w": new})
+
+
+def read_email_verify_token(token: str, *, check_unused: bool = True) -> dict:
+    """{"u": user id, "o": old address, "w": new address, "n": nonce}, valid and unused."""
+    return _read_change(EMAIL_VERIFY_SALT, token, check_unused=check_unused)

@@ -13,6 +13,7 @@ urlpatterns = [
     path("picture/", views.avatar, name="avatar"),
     path("email/", views.email_change, name="email"),
     path("email/confirm/<str:token>/", views.email_confirm, name="email_confirm"),
+    path("email/verify/<str:token>/", views.email_verify, name="email_verify"),
     path("export/", views.export, name="export"),
     path("delete/", views.delete, name="delete"),
     path("section/<slug:key>/", views.section, name="section"),

@@ -209,18 +209,42 @@ def email_change(request: HttpRequest) -> HttpResponse:
 @reader_required
 @require_http_methods(["GET", "HEAD", "POST"])
 def email_confirm(request: HttpRequest, token: str) -> HttpResponse:
+    """Step 1 of 2: the link mailed to the old address, opened by the signed-in reader."""
     try:
         if request.method != "POST":
             change = services.pending_email_change(request.user, token)
             return render(
                 request, "readers/email_confirm.html", {"old": change["o"], "new": change["w"]}
             )
-        new = services.change_email(request.user, token)
+        change = services.confirm_old_address(request.user, token)
     except tokens.BadToken as error:
         return _bad_link(request, error, kind="email")
-    except services.EmailChangeRefused as error:
+    return render(
+        request, "readers/email_verify_sent.html", {"old": change["o"], "new": change["w"]}
+    )
+
+
+@uncached
+@require_http_methods(["GET", "HEAD", "POST"])
+def email_verify(request: HttpRequest, token: str) -> HttpResponse:
+    """Step 2 of 2: the link mailed to the new address; no session needed (the link is
+    bound to the account and its old address), but not another reader's."""
+    try:
+        if request.method != "POST":
+            _, change = services.pending_email_verification(token, signed_in=request.user)
+            return render(
+                request, "readers/email_verify.html", {"old": change["o"], "new": change["w"]}
+            )
+        user, old, new = services.verify_new_address(token, signed_in=request.user)
+    except tokens.BadToken as error:
+        return _bad_link(request, error, kind="email")
+    except services.EmailChangeConflict as error:
         return render(request, "readers/refused.html", {"message": error.message}, status=409)
-    return render(request, "readers/email_changed.html", {"new": new})
+    except services.SignInRefused as error:
+        return render(request, "readers/refused.html", {"message": error.message}, status=403)
+    if request.user.is_authenticated and request.user.pk == user.pk:
+        request.user.email = new
+    return render(request, "readers/email_changed.html", {"old": old, "new": new})
 
 
 # --- export and deletion ------------------------------------------------------------------

@@ -9,6 +9,7 @@ from masthead.readers.models import ReaderProfile
 
 LINK = re.compile(r"https?://[^\s\"<>]+/reader/sign-in/[^\s\"<>/]+/")
 CONFIRM_LINK = re.compile(r"https?://[^\s\"<>]+/reader/email/confirm/[^\s\"<>/]+/")
+VERIFY_LINK = re.compile(r"https?://[^\s\"<>]+/reader/email/verify/[^\s\"<>/]+/")
 NONCE = re.compile(r'nonce="[^"]*"')
 
 

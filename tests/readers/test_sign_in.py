@@ -129,8 +129,11 @@ def test_tampered_tokens_are_refused(client, smtp_server):
 
 
 def test_a_token_from_another_purpose_is_refused(client):
-    token = tokens.email_change_token(1, "a@example.com", "b@example.com")
-    assert client.post(f"/reader/sign-in/{token}/").status_code == 400
+    for token in (
+        tokens.email_change_token(1, "a@example.com", "b@example.com"),
+        tokens.email_verify_token(1, "a@example.com", "b@example.com"),
+    ):
+        assert client.post(f"/reader/sign-in/{token}/").status_code == 400
 
 
 def test_answer_is_identical_for_known_unknown_and_staff_addresses(client, smtp_server):
