@@ -5,6 +5,8 @@ import pytest
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import expect
 
+from tests.newsroom.factories import home_page
+
 from .helpers import PASSWORD, clear_throttle, code_for, make_superuser
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
@@ -18,6 +20,7 @@ def _sign_in(page, base, username):
 
 
 def test_turn_on_then_sign_in_with_a_code(page, browser, live_server, django_user_model):
+    home_page()  # the dashboard needs the page tree an earlier transactional test may have flushed
     user = make_superuser(django_user_model)
     base = live_server.url
     _sign_in(page, base, user.username)
