@@ -300,6 +300,8 @@ WAGTAIL_ENABLE_UPDATE_CHECK = False
 WAGTAIL_ALLOW_UNICODE_SLUGS = False
 WAGTAILEMBEDS_RESPONSIVE_HTML = True
 WAGTAILADMIN_COMMENTS_ENABLED = True
+# No third-party requests from the admin either: avatars are uploaded, not fetched from Gravatar.
+WAGTAIL_GRAVATAR_PROVIDER_URL = None
 
 # --- security -------------------------------------------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True

@@ -49,7 +49,17 @@ class Commenter:
     @property
     def is_staff(self) -> bool:
         user = self.user
-        return bool(user is not None and user.has_perm("wagtailadmin.access_admin"))
+        if user is None or not user.has_perm("wagtailadmin.access_admin"):
+            return False
+        # A session that has not passed its second factor is not staff yet: the
+        # password alone must not earn the "Staff" mark (django-otp's middleware
+        # sets is_verified on the request's user; users loaded otherwise have none).
+        is_verified = getattr(user, "is_verified", None)
+        if is_verified is None or is_verified():
+            return True
+        from masthead.staffauth.policy import has_authenticator, is_required
+
+        return not (has_authenticator(user) or is_required(user))
 
 
 @dataclass(frozen=True)
