@@ -2,6 +2,7 @@ import signal
 import threading
 
 from django.core.management.base import BaseCommand
+from django.db.backends.signals import connection_created
 
 from masthead.newsletters import sending
 
@@ -29,6 +30,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, once, concurrency, interval, **options):
+        connection_created.connect(_small_page_cache, dispatch_uid="newsletters-sender-cache")
         stop = threading.Event()
 
         def graceful(signum, frame):
@@ -41,3 +43,12 @@ class Command(BaseCommand):
         )
         if options["verbosity"]:
             self.stdout.write(f"{sent} messages sent")
+
+
+def _small_page_cache(sender, connection, **kwargs):
+    """A sender reads rows by index and writes single rows: SQLite's 20 MB page cache
+    per connection (settings.py, sized for the web server) would only make each of
+    its threads' memory grow with the size of the list."""
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA cache_size=-2000")
