@@ -56,10 +56,7 @@ from .models import (
     DeliveryStatus,
     Issue,
     IssueStatus,
-    ListSubscription,
     NewsletterSettings,
-    SubscriberStatus,
-    SubscriptionStatus,
 )
 
 logger = logging.getLogger(__name__)
@@ -237,6 +234,11 @@ class Envelope:
         )
         message.unfolded_headers = {"List-Unsubscribe": f"<{unsubscribe}>"}
         message.attach_alternative(content.html, "text/html")
+        if subscriber_id is not None:
+            # Through django-anymail, ESPs echo metadata in their bounce and complaint
+            # webhooks (many report only their own message id), so tracking.py can find
+            # the exact delivery.  SMTP backends ignore the attribute.
+            message.metadata = {"issue": str(self.issue_id), "subscriber": str(subscriber_id)}
         return message, message_id
 
 
@@ -262,17 +264,9 @@ def _split_address(value: str) -> tuple[str, str]:
 
 def _recipients(newsletter):
     """ListSubscription rows a send goes to: active on the list, address not bounced."""
-    try:
-        from .subscriptions import active_subscriptions
-    except ImportError:
-        active_subscriptions = None
-    if active_subscriptions is not None:
-        return active_subscriptions(newsletter)
-    return ListSubscription.objects.filter(
-        newsletter=newsletter,
-        status=SubscriptionStatus.ACTIVE,
-        subscriber__status=SubscriberStatus.ACTIVE,
-    )
+    from .subscriptions import active_subscriptions
+
+    return active_subscriptions(newsletter)
 
 
 def _create_deliveries(issue: Issue) -> None:

@@ -127,6 +127,11 @@ def test_an_issue_goes_out_through_the_esp_backend(sent_issue):
         assert row.status == DeliveryStatus.SENT
         assert row.message_id and row.message_id == message.extra_headers["Message-ID"]
         assert message.extra_headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+        # The ESP echoes these in its webhooks, which find the delivery by them.
+        assert message.metadata == {
+            "issue": str(sent_issue.pk),
+            "subscriber": str(row.subscriber_id),
+        }
 
 
 # --- Mailgun: matched by the Message-ID header -----------------------------------------
