@@ -39,7 +39,8 @@ test-sqlite:
 test-postgres:
 	DATABASE_URL=$(PG_URL) $(BIN)/pytest -q -m "not browser" -p no:randomly
 
-# Loads the production server on 127.0.0.1 with wrk for a bounded time (~5 min);
+# Loads the production server on 127.0.0.1 with wrk for a bounded time (~10 min,
+# with the newsletter send);
 # the Markdown report goes to bench/results/.  Not part of `make test`.
 bench: install-test bench-tools
 	$(BIN)/python bench/run.py

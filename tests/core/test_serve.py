@@ -125,3 +125,37 @@ def test_serve_starts_the_server_and_stops_on_sigterm(server, production_env):
     assert proc.returncode == 0, output
     with pytest.raises(OSError), contextlib.closing(socket.socket()) as sock:
         sock.connect(("127.0.0.1", port))
+
+
+def _group_alive(pgid: int) -> bool:
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def test_run_takes_its_server_and_worker_down_on_sigterm(production_env):
+    """A service manager stops `masthead run` with SIGTERM to it alone: nothing may outlive it."""
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "masthead.cli", "run", "--no-demo", "--bind", f"127.0.0.1:{port}"],
+        env=production_env,
+        cwd=ROOT,
+        start_new_session=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        assert get_healthz(port, time.monotonic() + 120).status == 200
+        children = worker_pids(proc.pid)
+        assert len(children) == 2  # the server and the worker
+        proc.send_signal(signal.SIGTERM)  # the parent only, as systemd's KillMode=process would
+        proc.communicate(timeout=60)
+        deadline = time.monotonic() + 30
+        while _group_alive(proc.pid) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert not _group_alive(proc.pid), "a child of `masthead run` outlived it"
+    finally:
+        if _group_alive(proc.pid):
+            os.killpg(proc.pid, signal.SIGKILL)

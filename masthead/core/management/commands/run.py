@@ -9,6 +9,10 @@ from django.core.management.base import BaseCommand
 from masthead.core import services
 
 
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+
 class Command(BaseCommand):
     help = "Migrate, load the demo if the database is empty, then serve with a worker alongside."
 
@@ -24,6 +28,9 @@ class Command(BaseCommand):
         from masthead.newsroom.demo.accounts import login_banner
 
         self.stdout.write(login_banner(bind=bind))
+        # Stopped by a service manager (SIGTERM) as by Ctrl-C: the server and the
+        # worker go down with it instead of living on as orphans.
+        signal.signal(signal.SIGTERM, _interrupt)
         masthead = [sys.executable, "-m", "masthead.cli"]
         worker = subprocess.Popen([*masthead, "worker"], env=os.environ.copy())
         server = subprocess.Popen([*masthead, "serve", "--bind", bind], env=os.environ.copy())
