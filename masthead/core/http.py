@@ -1,5 +1,6 @@
 """Facts about a request that several apps need, read one way everywhere."""
 
+import json
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -30,3 +31,25 @@ def is_cross_site(request: HttpRequest) -> bool:
     if origin and origin != "null":
         return urlsplit(origin).netloc != request.get_host()
     return False
+
+
+def wants_json(request: HttpRequest) -> bool:
+    """Whether the caller (a page's script, an API client) asked for JSON rather than a page."""
+    accept = request.META.get("HTTP_ACCEPT", "")
+    return "application/json" in accept or "application/problem+json" in accept
+
+
+def submitted_data(request: HttpRequest):
+    """A form's fields, or a JSON object's; None when the JSON is not an object."""
+    if request.content_type == "application/json":
+        try:
+            data = json.loads(request.body or b"{}")
+        except (ValueError, UnicodeDecodeError):
+            return None
+        return data if isinstance(data, dict) else None
+    return request.POST
+
+
+def signed_in_user(request: HttpRequest):
+    user = getattr(request, "user", None)
+    return user if user is not None and user.is_authenticated else None

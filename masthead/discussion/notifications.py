@@ -10,9 +10,7 @@ Links are absolute, on the article's own site (Wagtail's Site for the page),
 falling back to settings.SITE_URL for a page outside any site.
 """
 
-import email.policy
 import logging
-import re
 import smtplib
 
 from django.conf import settings
@@ -22,21 +20,13 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
+from masthead.core.mail import UnfoldedHeadersMail, header_text
+
 from . import subscriptions
 from .models import Comment, CommentStatus, Notification, Subscription, SubscriptionKind
 from .text import CONTROL_CHARACTERS, render_body
 
 logger = logging.getLogger(__name__)
-
-# Every C0 and C1 control, CR and LF included, and the Unicode line separators.
-_HEADER_UNSAFE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
-SUBJECT_MAX = 180
-
-
-def header_text(value: str, *, limit: int = SUBJECT_MAX) -> str:
-    """`value` made safe for a mail header: one line, no controls, at most `limit` characters."""
-    single = " ".join(_HEADER_UNSAFE.sub(" ", str(value)).split())
-    return single if len(single) <= limit else single[: limit - 1].rstrip() + "…"
 
 
 def _clean_text(value: str) -> str:
@@ -64,37 +54,12 @@ class _Site:
         return self.root + reverse(f"discussion:{name}", kwargs={"token": token})
 
 
-class _Mail(mail.EmailMultiAlternatives):
-    """A mail whose `unfolded_headers` are written on one line, exactly as given.
-
-    Python folds a header longer than 78 characters, and a value with no space
-    in it (a List-Unsubscribe URL) it can only fold into RFC 2047 encoded words,
-    which mail clients do not decode in that header: the one-click button would
-    not appear.  RFC 5322 allows lines of up to 998 characters, so such headers
-    are stored raw and exempted from refolding; every other header is folded
-    as usual.
-    """
-
-    unfolded_headers: dict[str, str]
-
-    def message(self, *, policy=email.policy.default):
-        msg = super().message(policy=policy)
-        unfolded = getattr(self, "unfolded_headers", {})
-        if unfolded:
-            msg.policy = msg.policy.clone(refold_source="none")
-            for name, value in unfolded.items():
-                if _HEADER_UNSAFE.search(value) or len(value) > 900:
-                    raise ValueError(f"Refusing an unsafe {name} header")
-                msg.set_raw(name, value)
-        return msg
-
-
 def _message(
     *, subject, to, template, context, headers=None, unfolded_headers=None
 ) -> mail.EmailMultiAlternatives:
     text = render_to_string(f"discussion/email/{template}.txt", context)
     html = render_to_string(f"discussion/email/{template}.html", context)
-    message = _Mail(
+    message = UnfoldedHeadersMail(
         subject=header_text(subject),
         body=text,
         to=[to],

@@ -7,8 +7,6 @@ RFC 8058 one-click unsubscribe POSTs with no CSRF token.  Opening any link
 None of these pages may be cached: they are about one person's address.
 """
 
-import json
-
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -17,7 +15,13 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
 from masthead.api.problems import problem_response
-from masthead.core.http import client_ip, is_cross_site
+from masthead.core.http import (
+    client_ip,
+    is_cross_site,
+    signed_in_user,
+    submitted_data,
+    wants_json,
+)
 
 from . import services, subscriptions
 from .forms import SubscribeForm
@@ -34,26 +38,6 @@ GUEST_MESSAGE = (
 CONFIRMED_MESSAGE = "You are subscribed. We will email you about new comments."
 
 
-def _wants_json(request: HttpRequest) -> bool:
-    accept = request.META.get("HTTP_ACCEPT", "")
-    return "application/json" in accept or "application/problem+json" in accept
-
-
-def _submitted(request: HttpRequest):
-    if request.content_type == "application/json":
-        try:
-            data = json.loads(request.body or b"{}")
-        except (ValueError, UnicodeDecodeError):
-            return None
-        return data if isinstance(data, dict) else None
-    return request.POST
-
-
-def _signed_in_user(request: HttpRequest):
-    user = getattr(request, "user", None)
-    return user if user is not None and user.is_authenticated else None
-
-
 @csrf_exempt  # cached article pages carry no CSRF token; cross-site posts are refused below
 @uncached
 @require_POST
@@ -61,7 +45,7 @@ def subscribe(request: HttpRequest, article_id: int) -> HttpResponse:
     """The standalone "Subscribe" form: email and kind, without writing a comment."""
     from masthead.newsroom.models import ArticlePage
 
-    as_json = _wants_json(request)
+    as_json = wants_json(request)
     article = ArticlePage.objects.live().filter(pk=article_id).first()
 
     def refuse(status: int, message: str, form=None) -> HttpResponse:
@@ -85,8 +69,8 @@ def subscribe(request: HttpRequest, article_id: int) -> HttpResponse:
         return refuse(403, CLOSED)
     if subscriptions.over_ip_limit(client_ip(request)):
         return refuse(429, RATE_LIMITED)
-    user = _signed_in_user(request)
-    data = _submitted(request)
+    user = signed_in_user(request)
+    data = submitted_data(request)
     if data is None:
         return refuse(400, "The request body is not a JSON object.")
     form = SubscribeForm(data, signed_in=user is not None)

@@ -203,7 +203,7 @@ def _inliner() -> css_inline.CSSInliner:
 
 def render_issue(issue: Issue) -> Rendered:
     """The mail of `issue`, the same for all subscribers (their links are placeholders)."""
-    from masthead.discussion.notifications import header_text
+    from masthead.core.mail import header_text
 
     newsletter = issue.newsletter
     publication = _publication()

@@ -48,7 +48,7 @@ from django.db.models import Count, F, Sum
 from django.urls import reverse
 from django.utils import timezone
 
-from masthead.discussion.notifications import _HEADER_UNSAFE, header_text
+from masthead.core.mail import HEADER_UNSAFE, UnfoldedHeadersMail, header_text
 
 from . import rendering, tokens
 from .models import (
@@ -100,28 +100,6 @@ def _settings() -> NewsletterSettings:
 
 
 # --- the message --------------------------------------------------------------------------
-
-
-class _Mail(mail.EmailMultiAlternatives):
-    """A mail whose List-Unsubscribe is written on one line, exactly as given.
-
-    Python folds a long header value without spaces into RFC 2047 encoded
-    words, which mail clients do not decode there: the one-click button would
-    not appear (see masthead/discussion/notifications.py).
-    """
-
-    unfolded_headers: dict[str, str]
-
-    def message(self, *, policy=email.policy.default):
-        msg = super().message(policy=policy)
-        unfolded = getattr(self, "unfolded_headers", {})
-        if unfolded:
-            msg.policy = msg.policy.clone(refold_source="none")
-            for name, value in unfolded.items():
-                if _HEADER_UNSAFE.search(value) or len(value) > 900:
-                    raise ValueError(f"Refusing an unsafe {name} header")
-                msg.set_raw(name, value)
-        return msg
 
 
 class Envelope:
@@ -218,7 +196,7 @@ class Envelope:
         unsubscribe, manage = self._personal_links(subscriber_id)
         content = self.rendered.personalise(unsubscribe_url=unsubscribe, manage_url=manage)
         message_id = make_msgid(idstring=f"issue{self.issue_id}", domain=self.domain)
-        message = _Mail(
+        message = UnfoldedHeadersMail(
             subject=header_text(subject_prefix + content.subject),
             body=content.text,
             from_email=self.from_email,
@@ -448,7 +426,7 @@ def send_test(issue: Issue, address: str) -> str:
     from django.core.validators import validate_email
 
     address = (address or "").strip().lower()
-    if not address or len(address) > 254 or _HEADER_UNSAFE.search(address):
+    if not address or len(address) > 254 or HEADER_UNSAFE.search(address):
         raise SendingError("Enter a valid email address.")
     try:
         validate_email(address)

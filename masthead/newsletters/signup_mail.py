@@ -13,7 +13,7 @@ from django.conf import settings
 from django.core import mail
 from django.template.loader import render_to_string
 
-from masthead.discussion.notifications import header_text
+from masthead.core.mail import header_text
 
 from . import subscriptions, tokens
 from .models import ListSubscription, Subscriber, SubscriberStatus, SubscriptionStatus

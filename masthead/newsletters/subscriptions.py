@@ -21,12 +21,12 @@ import secrets
 from collections.abc import Iterable
 
 from django.core.exceptions import ValidationError
-from django.core.validators import EmailValidator
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from masthead.discussion import ratelimits
+from masthead.readers import addresses
 
 from .models import (
     ListSubscription,
@@ -39,35 +39,17 @@ from .models import (
 
 logger = logging.getLogger(__name__)
 
-MAX_EMAIL_LENGTH = 254
 MAX_NAME_LENGTH = 100
 # Signup posts per client address, and confirmation requests per address: the
 # forms must neither sign up a list of strangers nor mail-bomb anyone.
+# One definition of a valid address for every form that takes one.
+normalise_email = addresses.normalise_email
+
 SIGNUPS_PER_IP = "10/h"
 SIGNUPS_PER_EMAIL = "3/h"
 RATE_LIMITED = "Too many signup requests in a short time. Please try again in an hour."
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
-_email_validator = EmailValidator(message="Please give a valid email address.")
-
-
-def normalise_email(value) -> str:
-    """`value` as a stored address (trimmed, lower-cased); ValidationError if it is not one."""
-    if not isinstance(value, str):
-        raise ValidationError("Please give a valid email address.", code="invalid")
-    if "\r" in value or "\n" in value:
-        raise ValidationError("An email address must be on one line.", code="line_break")
-    email = value.strip().lower()
-    if not email:
-        raise ValidationError("Please give your email address.", code="required")
-    if len(email) > MAX_EMAIL_LENGTH:
-        raise ValidationError(
-            f"An email address has at most {MAX_EMAIL_LENGTH} characters.", code="max_length"
-        )
-    if _CONTROL.search(email):
-        raise ValidationError("Please give a valid email address.", code="invalid")
-    _email_validator(email)
-    return email
 
 
 def clean_name(value) -> str:

@@ -9,8 +9,6 @@ page with a button, since mail scanners follow links.  Everything about one
 person is private, no-store.
 """
 
-import json
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -22,7 +20,13 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from masthead.api.problems import problem_response
-from masthead.core.http import client_ip, is_cross_site
+from masthead.core.http import (
+    client_ip,
+    is_cross_site,
+    signed_in_user,
+    submitted_data,
+    wants_json,
+)
 
 from . import subscriptions, tokens
 from .forms import ChooseListsForm, SignupForm
@@ -40,26 +44,6 @@ BAD_LINK = (
     "This link is not valid, has expired, or was replaced by a later signup request. "
     "Please sign up again: we will send a new link."
 )
-
-
-def _wants_json(request: HttpRequest) -> bool:
-    accept = request.META.get("HTTP_ACCEPT", "")
-    return "application/json" in accept or "application/problem+json" in accept
-
-
-def _submitted(request: HttpRequest):
-    if request.content_type == "application/json":
-        try:
-            data = json.loads(request.body or b"{}")
-        except (ValueError, UnicodeDecodeError):
-            return None
-        return data if isinstance(data, dict) else None
-    return request.POST
-
-
-def _signed_in_user(request: HttpRequest):
-    user = getattr(request, "user", None)
-    return user if user is not None and user.is_authenticated else None
 
 
 def _lists_named(newsletters) -> str:
@@ -90,7 +74,7 @@ def signup_page(request: HttpRequest) -> HttpResponse:
 @require_POST
 def subscribe(request: HttpRequest) -> HttpResponse:
     """The signup forms' target: JSON for the page's script, an HTML page without it."""
-    as_json = _wants_json(request)
+    as_json = wants_json(request)
     newsletters = list(subscriptions.open_newsletters())
 
     def answer(
@@ -123,10 +107,10 @@ def subscribe(request: HttpRequest) -> HttpResponse:
         return answer(403, CROSS_SITE)
     if subscriptions.over_ip_limit(client_ip(request)):
         return answer(429, subscriptions.RATE_LIMITED)
-    data = _submitted(request)
+    data = submitted_data(request)
     if data is None:
         return answer(400, "The request body is not a JSON object.")
-    user = _signed_in_user(request)
+    user = signed_in_user(request)
     form = SignupForm(data, newsletters=newsletters, signed_in=user is not None)
     if not form.is_valid():
         return answer(400, "Please correct the errors below.", form)

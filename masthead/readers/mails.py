@@ -12,7 +12,7 @@ from django.core import mail
 from django.template.loader import render_to_string
 from django.urls import reverse
 
-from masthead.discussion.notifications import header_text
+from masthead.core.mail import header_text
 
 from . import services, tokens
 

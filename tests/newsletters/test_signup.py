@@ -218,7 +218,7 @@ def test_form_errors_are_shown_on_the_page(client, smtp_server, lists, signup):
     assert response.status_code == 400
     assert "no-store" in response["Cache-Control"]
     body = response.content.decode()
-    assert "Please give a valid email address." in body
+    assert "Enter a valid email address" in body
     assert 'value="nobody"' in body and 'value="Zed"' in body
     assert f'value="{daily.slug}" checked' in body
     none = signup("ok@example.com")
