@@ -1,6 +1,6 @@
 """Demo newsletters: the two lists the issue names, and a few confirmed readers on them."""
 
-from .models import Frequency, Newsletter
+from .models import Frequency, Issue, IssueKind, Newsletter
 from .subscriptions import import_confirmed
 
 LISTS = [
@@ -42,5 +42,16 @@ def load_demo() -> list[Newsletter]:
     for email, name, slugs in READERS:
         import_confirmed(
             email=email, newsletters=[newsletters[s] for s in slugs], name=name, source="demo"
+        )
+    if not Issue.objects.exists():
+        # A draft for editors to preview, test-send and send from the admin.
+        Issue.objects.create(
+            newsletter=newsletters["weekly-analysis"],
+            subject="The week in Port Alder",
+            preheader="What happened, and what it means for the harbour town.",
+            intro="Good morning. Here are the stories our readers followed most this week.",
+            kind=IssueKind.DIGEST,
+            digest_days=7,
+            digest_size=6,
         )
     return list(newsletters.values())
