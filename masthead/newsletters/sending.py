@@ -791,12 +791,17 @@ def run(
     total = 0
     lock = threading.Lock()
 
-    def sender() -> None:
+    def sender(own_thread: bool = False) -> None:
         nonlocal total
         try:
             sent = send_available(owner=sender_name(), stop=stop)
         finally:
-            _release_connection()
+            # A thread's connection dies with it only if closed: PostgreSQL would
+            # keep one idle session per finished sender.
+            if own_thread:
+                connection.close()
+            else:
+                _release_connection()
         with lock:
             total += sent
 
@@ -806,7 +811,7 @@ def run(
             sender()
         else:
             threads = [
-                threading.Thread(target=sender, name=f"newsletter-sender-{n}")
+                threading.Thread(target=sender, args=(True,), name=f"newsletter-sender-{n}")
                 for n in range(concurrency)
             ]
             for thread in threads:
@@ -872,7 +877,7 @@ def periodic() -> None:
             try:
                 send_available()
             finally:
-                _release_connection()
+                connection.close()
 
         _background = threading.Thread(target=loop, name="newsletter-sender", daemon=True)
         _background.start()
