@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "masthead.readers",
     "masthead.newsletters",
     "masthead.staffauth",
+    "masthead.support",
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
@@ -257,6 +258,20 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_ENABLED = env.bool("AXES_ENABLED", True)
 LOGIN_URL = "wagtailadmin_login"
+
+# --- reader support (masthead.support) -------------------------------------
+# Keys and secrets come only from the environment; the admin shows which
+# providers are configured, never the values.
+STRIPE_SECRET_KEY = env.str("STRIPE_SECRET_KEY", "")
+STRIPE_WEBHOOK_SECRET = env.str("STRIPE_WEBHOOK_SECRET", "")
+PAYPAL_CLIENT_ID = env.str("PAYPAL_CLIENT_ID", "")
+PAYPAL_CLIENT_SECRET = env.str("PAYPAL_CLIENT_SECRET", "")
+PAYPAL_WEBHOOK_ID = env.str("PAYPAL_WEBHOOK_ID", "")
+# https://api-m.sandbox.paypal.com while testing with PayPal's sandbox.
+PAYPAL_API_BASE = env.str("PAYPAL_API_BASE", "https://api-m.paypal.com")
+# The offline test provider completes payments with a button on this site.  It is
+# refused on a public (https) deployment unless turned on here explicitly.
+SUPPORT_OFFLINE_PROVIDER = env.bool("SUPPORT_OFFLINE_PROVIDER", not SITE_URL.startswith("https://"))
 
 # --- i18n -----------------------------------------------------------------
 LANGUAGE_CODE = env.str("LANGUAGE_CODE", "en-us")

@@ -23,6 +23,7 @@ urlpatterns = [
     # Webhooks from an email service provider (bounces, complaints), through django-anymail.
     path("newsletters/esp/", include("anymail.urls")),
     path("newsletters/", include("masthead.newsletters.urls")),
+    path("support/", include("masthead.support.urls")),
     path("", include("masthead.newsroom.urls")),
     path("", include("masthead.core.urls")),
 ]

@@ -216,13 +216,22 @@ def test_unsyndicated_article_has_no_via_line(client, article):
     assert not doc.all("p", class_="story__syndication")
 
 
-def test_support_link_hidden_without_url(client, publication, news):
+def test_support_link_goes_to_the_support_page_without_url(client, publication, news):
     publication.support_url = ""
     publication.save()
     page = make_article(section=news)
     doc = parse(client.get(page.url))
     assert "Liked it? Support us" in doc.text
-    assert "Become a supporter" not in doc.text
+    assert doc.all("a", class_="button", href="/support/")
+
+
+def test_support_link_goes_to_an_external_page_when_set(client, publication, news):
+    publication.support_url = "https://www.patreon.com/example"
+    publication.save()
+    page = make_article(section=news)
+    doc = parse(client.get(page.url))
+    assert doc.one("a", class_="button", href="https://www.patreon.com/example")
+    assert not doc.all("a", class_="button", href="/support/")
 
 
 def test_last_article_links_back_to_its_section_instead_of_next(client, article):

@@ -58,7 +58,7 @@ PUBLICATION = {
     "support_text": "The Courier is funded by its readers. A small monthly gift keeps local "
     "reporting free for everyone in Port Alder.",
     "support_link_text": "Support the Courier",
-    "support_url": "https://example.org/support-us",
+    "support_url": "/support/",
     "feed_full_content": True,
     "feed_item_count": 30,
 }

@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+
+
+class SupportConfig(AppConfig):
+    name = "masthead.support"
+    label = "support"
+    verbose_name = "Reader support"
+    default_auto_field = "django.db.models.BigAutoField"
