@@ -182,9 +182,15 @@ class StripeProvider:
     @staticmethod
     def reader_message(error: "stripe.StripeError") -> str:
         if error.code == "amount_too_small":
-            return "This amount is below the smallest card payment we can take. Please give a little more."
+            return (
+                "This amount is below the smallest card payment we can take. "
+                "Please give a little more."
+            )
         if error.code == "amount_too_large":
-            return "This amount is above the largest card payment we can take. Please give a smaller amount."
+            return (
+                "This amount is above the largest card payment we can take. "
+                "Please give a smaller amount."
+            )
         return GENERIC_ERROR
 
     # --- memberships ----------------------------------------------------------
@@ -342,7 +348,11 @@ class StripeProvider:
         return {
             "kind": EventKind.REFUNDED,
             "donation_public_id": str(_metadata(charge).get("donation") or ""),
-            "provider_payment_id": _id(charge.get("payment_intent")) or _id(charge.get("id")),
+            # Monthly payments are stored under their invoice id (older API versions
+            # name it on the charge); one-time payments under their payment intent.
+            "provider_payment_id": _id(charge.get("invoice"))
+            or _id(charge.get("payment_intent"))
+            or _id(charge.get("id")),
             # The total refunded so far, not this refund's share.
             "amount": _amount(charge.get("amount_refunded")),
             "currency": _currency(charge.get("currency")),
