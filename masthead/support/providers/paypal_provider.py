@@ -392,6 +392,10 @@ class PayPalProvider:
         if not isinstance(body.get("id"), str) or not body["id"]:
             raise WebhookRejected("Webhook event has no id.")
         self._verify(signature, raw)
+        body_type = body.get("event_type")
+        resource = body["resource"]
+        if body_type == "PAYMENT.SALE.COMPLETED" and resource.get("billing_agreement_id"):
+            return self._sale_events(resource, self._common(body))
         return [self._event(body)]
 
     def _verify(self, signature: dict, raw: bytes) -> None:
@@ -409,16 +413,19 @@ class PayPalProvider:
         if status != "SUCCESS":
             raise WebhookRejected("PayPal did not verify the webhook.")
 
-    def _event(self, body: dict) -> Event:
-        event_type = str(body.get("event_type", ""))
-        resource = body["resource"]
-        common = {
+    def _common(self, body: dict) -> dict:
+        return {
             "provider": NAME,
-            "event_id": body["id"][:200],
-            "event_type": event_type[:100],
+            "event_id": body["id"][:180],
+            "event_type": str(body.get("event_type", ""))[:100],
             "occurred_at": _time(body.get("create_time")),
             "payload": body,
         }
+
+    def _event(self, body: dict) -> Event:
+        event_type = str(body.get("event_type", ""))
+        resource = body["resource"]
+        common = self._common(body)
         if event_type == "PAYMENT.CAPTURE.COMPLETED":
             amount, currency = _amount(resource.get("amount") or {})
             return Event(
@@ -444,20 +451,6 @@ class PayPalProvider:
             )
         if event_type == "PAYMENT.CAPTURE.REFUNDED":
             return self._refund_event(resource, common)
-        if event_type == "PAYMENT.SALE.COMPLETED" and resource.get("billing_agreement_id"):
-            # Every subscription payment, the first one included: apply_event
-            # completes the membership's pending first donation when there is one
-            # and records a new payment otherwise.
-            amount, currency = _amount(resource.get("amount") or {})
-            return Event(
-                kind=EventKind.RENEWED,
-                donation_public_id=_text(resource.get("custom")),
-                subscription_reference=_text(resource.get("billing_agreement_id")),
-                provider_payment_id=_text(resource.get("id")),
-                amount=amount,
-                currency=currency,
-                **common,
-            )
         if event_type in ("PAYMENT.SALE.REFUNDED", "PAYMENT.SALE.REVERSED"):
             amount, currency = _amount(resource.get("total_refunded_amount") or {})
             if amount is None:
@@ -473,6 +466,34 @@ class PayPalProvider:
         if event_type.startswith("BILLING.SUBSCRIPTION."):
             return self._subscription_event(event_type, resource, common)
         return Event(kind=EventKind.IGNORED, **common)
+
+    def _sale_events(self, sale: dict, common: dict) -> list[Event]:
+        """A subscription payment, the first month's or a later one's.
+
+        The sale does not say which.  The first event completes the donation the
+        reader started (found by custom_id, or by the subscription id stored as its
+        provider reference) and starts the membership; for a later month that
+        donation is already completed and nothing changes.  The second records a
+        renewal, which apply_event skips when the first already recorded this sale.
+        """
+        amount, currency = _amount(sale.get("amount") or {})
+        found = {
+            "donation_public_id": _text(sale.get("custom")),
+            "subscription_reference": _text(sale.get("billing_agreement_id")),
+            "provider_payment_id": _text(sale.get("id")),
+            "amount": amount,
+            "currency": currency,
+        }
+        first = {**common, "event_id": f"{common['event_id']}:first-month"}
+        return [
+            Event(
+                kind=EventKind.PAYMENT_COMPLETED,
+                provider_reference=found["subscription_reference"],
+                **found,
+                **first,
+            ),
+            Event(kind=EventKind.RENEWED, **found, **common),
+        ]
 
     def _refund_event(self, refund: dict, common: dict) -> Event:
         capture_id = _capture_of_refund(refund)
@@ -557,18 +578,27 @@ class PayPalProvider:
             json_body={"reason": "Cancelled by the reader."},
         )
 
-    def change_membership_amount(self, membership, amount: int) -> str:
+    def change_membership_amount(
+        self, membership, amount: int, *, return_url: str = "", cancel_url: str = ""
+    ) -> str:
         """Move the subscription to the plan for the new amount.
 
         PayPal asks the subscriber to approve a price change: the answer is the
         PayPal page to send the reader to ("" when no approval is needed).  The
         stored amount changes when BILLING.SUBSCRIPTION.UPDATED reports it.
         """
-        plan_id = self.plan_for(amount, membership.currency)
+        body: dict[str, Any] = {"plan_id": self.plan_for(amount, membership.currency)}
+        if return_url:
+            body["application_context"] = {
+                "brand_name": settings.WAGTAIL_SITE_NAME[:127],
+                "shipping_preference": "NO_SHIPPING",
+                "return_url": return_url,
+                "cancel_url": cancel_url or return_url,
+            }
         revised = self._call(
             "POST",
             f"/v1/billing/subscriptions/{_path_part(membership.provider_reference)}/revise",
-            json_body={"plan_id": plan_id},
+            json_body=body,
         )
         return _link(revised, "approve")
 
@@ -593,7 +623,8 @@ def _amount(money: dict) -> tuple[int | None, str]:
 def _link(resource: dict, rel: str) -> str:
     for link in resource.get("links") or []:
         if isinstance(link, dict) and link.get("rel") == rel:
-            return _text(link.get("href"))
+            href = link.get("href")
+            return href if isinstance(href, str) and href.startswith("https://") else ""
     return ""
 
 
