@@ -249,10 +249,11 @@ def membership_links(request: HttpRequest) -> HttpResponse:
     over = hit(scope="support.links.ip", value=client_ip(request), rate=LINKS_RATE) or hit(
         scope="support.links.email", value=email, rate=LINKS_RATE
     )
-    if not over and Membership.objects.filter(email=email).exclude(
-        status=MembershipStatus.CANCELED
-    ).exists():
+    if (
+        not over
+        and Membership.objects.filter(email=email)
+        .exclude(status=MembershipStatus.CANCELED)
+        .exists()
+    ):
         send_membership_links.enqueue(email=email)
     return render(request, "support/links_sent.html", {"email": email})
-
-

@@ -45,7 +45,8 @@ class OfflineProvider:
 
         self._require()
         path = reverse("support:offline", args=[donation.public_id])
-        url = f"{settings.SITE_URL}{path}?t={offline_token(donation.public_id)}"
+        # A path on this site: the reader stays here, whatever host they came by.
+        url = f"{path}?t={offline_token(donation.public_id)}"
         return Checkout(redirect_url=url, provider_reference=f"offline-{donation.public_id}")
 
     def parse_webhook(self, request) -> list[Event]:
