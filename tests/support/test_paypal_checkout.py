@@ -341,3 +341,43 @@ def test_changing_the_amount_refused_is_a_provider_error(paypal):
     with pytest.raises(ProviderError):
         get("paypal").change_membership_amount(membership, 1000)
     assert Donation.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_the_return_from_paypal_captures_this_donations_order(paypal, support_settings):
+    donation = created()
+    services.mark_pending(donation, "5O190127TN364715T")
+    route = paypal.post("/v2/checkout/orders/5O190127TN364715T/capture").respond(
+        201, json=captured_order(donation)
+    )
+    provider = get("paypal")
+
+    assert provider.confirm_return(donation, "SOMEONE-ELSES-ORDER") == "not this donation's order"
+    assert provider.confirm_return(donation, "") == "not this donation's order"
+    assert not route.called
+
+    assert provider.confirm_return(donation, "5O190127TN364715T") == "completed"
+    assert donation.status == DonationStatus.COMPLETED
+    assert provider.confirm_return(donation, "5O190127TN364715T") == "already completed"
+    assert route.call_count == 1
+
+
+@pytest.mark.django_db
+def test_a_return_while_paypal_is_down_leaves_the_donation_pending(paypal, support_settings):
+    donation = created()
+    services.mark_pending(donation, "ORDER-DOWN")
+    paypal.post("/v2/checkout/orders/ORDER-DOWN/capture").mock(side_effect=network_down)
+    assert get("paypal").confirm_return(donation, "ORDER-DOWN") == "capture failed"
+    donation.refresh_from_db()
+    assert donation.status == DonationStatus.PENDING
+    assert not ProviderEvent.objects.exists()
+
+
+@pytest.mark.django_db
+def test_the_return_does_nothing_for_monthly_or_other_providers(paypal, support_settings):
+    monthly = created(frequency=Frequency.MONTHLY)
+    services.mark_pending(monthly, "I-BW452GLLEP1G")
+    assert get("paypal").confirm_return(monthly, "I-BW452GLLEP1G") == "not a PayPal order"
+    offline = make_donation(provider="offline", provider_reference="ORDER-O")
+    assert get("paypal").confirm_return(offline, "ORDER-O") == "not a PayPal order"
+    assert not ProviderEvent.objects.exists()

@@ -411,3 +411,33 @@ def test_the_webhook_needs_post(client, ready):
     assert client.get(URL).status_code == 405
     assert not verify.called
     assert API.startswith("https://")
+
+
+def test_a_refunded_subscription_payment_refunds_that_month(client, ready):
+    verified(ready)
+    first = monthly_pending()
+    deliver(client, webhook("PAYMENT.SALE.COMPLETED", sale("I-BW452GLLEP1G"), "WH-S1"))
+    sale_refund = {
+        "id": "4CF18861HF410323U",
+        "state": "completed",
+        "amount": {"total": "10.00", "currency": "USD"},
+        "sale_id": "80021663DE681814L",
+        "create_time": "2026-11-27T10:00:00Z",
+    }
+    deliver(client, webhook("PAYMENT.SALE.REFUNDED", sale_refund, "WH-SR"))
+    first.refresh_from_db()
+    assert first.status == DonationStatus.REFUNDED
+    assert first.refunded_amount == 1000
+
+
+def test_a_reversed_capture_counts_as_refunded(client, ready):
+    verified(ready)
+    donation = pending()
+    deliver(client, webhook("PAYMENT.CAPTURE.COMPLETED", capture(donation)))
+    reversal = refund()
+    reversal["custom_id"] = str(donation.public_id)
+    lookup = ready.get("/v2/payments/captures/3C679366HH908993F").respond(500)
+    deliver(client, webhook("PAYMENT.CAPTURE.REVERSED", reversal, "WH-REV"))
+    donation.refresh_from_db()
+    assert donation.status == DonationStatus.REFUNDED
+    assert not lookup.called  # the custom_id was enough

@@ -339,6 +339,33 @@ class PayPalProvider:
                 raise ProviderError(UNREACHABLE) from error
         return self._capture_events(order)
 
+    def confirm_return(self, donation, order_id: str) -> str:
+        """The reader is back from PayPal (?token=<order id>): capture the order.
+
+        Only for a one-time PayPal donation still waiting, and only for the order
+        it was sent to pay.  The change goes through apply_event like a webhook's.
+        When PayPal cannot be reached the donation stays pending and the
+        PAYMENT.CAPTURE.COMPLETED webhook (or a later return) completes it.
+        Returns the outcome of the completion, or why nothing was done.
+        """
+        from .. import services
+        from ..models import DonationStatus, Frequency
+
+        if donation.provider != NAME or donation.frequency != Frequency.ONE_TIME:
+            return "not a PayPal order"
+        if donation.status not in (DonationStatus.CREATED, DonationStatus.PENDING):
+            return f"already {donation.status}"
+        if not order_id or order_id != donation.provider_reference:
+            return "not this donation's order"
+        try:
+            events = self.capture_order(order_id)
+        except ProviderError as error:
+            logger.warning("PayPal capture of %s on return failed: %s", order_id, error)
+            return "capture failed"
+        outcomes = [services.apply_event(event) for event in events]
+        donation.refresh_from_db()
+        return "; ".join(outcomes) or "capture pending"
+
     def _capture_events(self, order: dict) -> list[Event]:
         events = []
         email = ((order.get("payer") or {}).get("email_address")) or ""
@@ -449,7 +476,7 @@ class PayPalProvider:
                 failure_reason="PayPal declined the payment.",
                 **common,
             )
-        if event_type == "PAYMENT.CAPTURE.REFUNDED":
+        if event_type in ("PAYMENT.CAPTURE.REFUNDED", "PAYMENT.CAPTURE.REVERSED"):
             return self._refund_event(resource, common)
         if event_type in ("PAYMENT.SALE.REFUNDED", "PAYMENT.SALE.REVERSED"):
             amount, currency = _amount(resource.get("total_refunded_amount") or {})
