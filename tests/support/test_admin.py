@@ -310,12 +310,22 @@ def test_partial_refund_records_the_amount(refunder_client, donations):
     assert (jpy.status, jpy.refunded_amount) == (DonationStatus.REFUNDED, 500)
 
 
-@pytest.mark.parametrize("amount", ["abc", "0", "-5", "25.001", "25.01", ""])
-def test_refund_with_a_bad_amount_shows_the_form_again(refunder_client, donations, amount):
+@pytest.mark.parametrize(
+    ("amount", "message"),
+    [
+        ("abc", "Please give the amount as a number"),
+        ("0", "The amount must be more than zero."),
+        ("-5", "The amount must be more than zero."),
+        ("25.001", "USD amounts have at most 2 decimal places."),
+        ("25.01", "At most the donation&#x27;s amount, $25."),
+        ("", "This field is required."),
+    ],
+)
+def test_refund_with_a_bad_amount_shows_the_form_again(refunder_client, donations, amount, message):
     usd = donations["usd"]
     response = refunder_client.post(f"{DONATIONS}{usd.pk}/refund/", {"amount": amount})
     assert response.status_code == 400
-    assert "error" in response.content.decode()
+    assert message in response.content.decode()
     usd.refresh_from_db()
     assert (usd.status, usd.refunded_amount) == (DonationStatus.COMPLETED, 0)
     assert not ProviderEvent.objects.exists()
@@ -359,8 +369,6 @@ def test_outsider_sees_nothing(outsider_client, donations):
     ):
         response = outsider_client.get(url)
         assert denied(response), url
-        if response.status_code == 200:  # pragma: no cover - denied() failed already
-            raise AssertionError(url)
         assert b"usd@example.com" not in response.content
     assert denied(outsider_client.post(f"{DONATIONS}{usd.pk}/refund/", {"amount": "25"}))
     usd.refresh_from_db()
