@@ -1,0 +1,113 @@
+"""A reader gives through PayPal from the donate form to the completed donation:
+the checkout view, PayPal's API (respx), the return, and the webhook."""
+
+import json
+
+import pytest
+
+from masthead.support.models import Donation, DonationStatus, Membership, MembershipStatus
+
+from .test_paypal_checkout import subscription_routes
+from .test_paypal_fakes import (
+    SIGNATURE_HEADERS,
+    captured_order,
+    order_created,
+    raw,
+    sale,
+    verified,
+    webhook,
+)
+from .test_paypal_fakes import paypal as paypal  # noqa: F401  (the fixture)
+
+
+@pytest.fixture
+def ready(paypal, support_settings, settings):
+    settings.SUPPORT_OFFLINE_PROVIDER = False
+    return paypal
+
+
+def give(client, **fields):
+    data = {
+        "amount": "25",
+        "currency": "USD",
+        "frequency": "once",
+        "provider": "paypal",
+        "email": "Reader@Example.com ",
+        **fields,
+    }
+    return client.post("/support/checkout/", data)
+
+
+def test_a_one_time_gift_goes_to_paypal_and_is_completed_by_the_webhook(
+    client, ready, django_capture_on_commit_callbacks, smtp_server
+):
+    orders = ready.post("/v2/checkout/orders").respond(201, json=order_created("ORDER-FLOW"))
+
+    response = give(client)
+
+    assert response.status_code == 303
+    assert response["Location"] == "https://www.sandbox.paypal.com/checkoutnow?token=ORDER-FLOW"
+    donation = Donation.objects.get()
+    assert donation.status == DonationStatus.PENDING
+    assert donation.provider == "paypal"
+    assert donation.provider_reference == "ORDER-FLOW"
+    body = json.loads(orders.calls.last.request.content)
+    assert body["purchase_units"][0]["amount"] == {"currency_code": "USD", "value": "25.00"}
+    context = body["payment_source"]["paypal"]["experience_context"]
+    assert context["return_url"].endswith(f"/support/thanks/{donation.public_id}/")
+
+    # Coming back alone completes nothing without PayPal's word.
+    thanks = client.get(f"/support/thanks/{donation.public_id}/")
+    assert thanks.status_code == 200
+    donation.refresh_from_db()
+    assert donation.status == DonationStatus.PENDING
+
+    verified(ready)
+    order = captured_order(donation, order_id="ORDER-FLOW")
+    resource = order["purchase_units"][0]["payments"]["captures"][0]
+    resource["supplementary_data"] = {"related_ids": {"order_id": "ORDER-FLOW"}}
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            "/support/webhooks/paypal/",
+            data=raw(webhook("PAYMENT.CAPTURE.COMPLETED", resource)),
+            content_type="application/json",
+            headers=SIGNATURE_HEADERS,
+        )
+    assert response.status_code == 200
+    donation.refresh_from_db()
+    assert donation.status == DonationStatus.COMPLETED
+    assert len(smtp_server.to("reader@example.com")) == 1
+
+
+def test_paypal_down_at_checkout_leaves_a_failed_donation_and_an_error(client, ready):
+    ready.post("/v2/checkout/orders").respond(503)
+    response = give(client)
+    assert response.status_code == 502
+    assert "PayPal" in response.content.decode()
+    assert Donation.objects.get().status == DonationStatus.FAILED
+
+
+def test_a_monthly_gift_subscribes_and_the_first_payment_starts_the_membership(client, ready):
+    subscription_routes(ready)
+    response = give(client, frequency="monthly", amount="10")
+    assert response.status_code == 303
+    assert response["Location"].endswith("ba_token=BA-I-BW452GLLEP1G")
+    donation = Donation.objects.get()
+    assert donation.provider_reference == "I-BW452GLLEP1G"
+
+    verified(ready)
+    response = client.post(
+        "/support/webhooks/paypal/",
+        data=raw(
+            webhook("PAYMENT.SALE.COMPLETED", sale("I-BW452GLLEP1G", str(donation.public_id)))
+        ),
+        content_type="application/json",
+        headers=SIGNATURE_HEADERS,
+    )
+    assert response.status_code == 200
+    donation.refresh_from_db()
+    assert donation.status == DonationStatus.COMPLETED
+    membership = Membership.objects.get()
+    assert membership.status == MembershipStatus.ACTIVE
+    assert membership.provider_reference == "I-BW452GLLEP1G"
+    assert membership.email == "reader@example.com"
