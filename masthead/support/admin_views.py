@@ -451,11 +451,24 @@ class TotalsView(SupportReportMixin, TemplateView):
     page_title = "Support totals"
     header_icon = "table"
 
+    @cached_property
+    def report(self):
+        return TotalsForm.from_query(self.request.GET)
+
+    @cached_property
+    def header_buttons(self):
+        _form, period, start, end = self.report
+        query = {"period": period, "start": start.isoformat(), "end": end.isoformat()}
+        export = reverse(f"{TOTALS}:export") + "?" + urlencode(query)
+        return [
+            HeaderButton("Export CSV", url=export, icon_name="download"),
+            HeaderButton("Donations", url=reverse(f"{DONATIONS}:index"), icon_name="pick"),
+        ]
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        form, period, start, end = TotalsForm.from_query(self.request.GET)
+        form, period, start, end = self.report
         rows = reports.per_period(start, end, period)
-        query = {"period": period, "start": start.isoformat(), "end": end.isoformat()}
         context.update(
             form=form,
             period=period,
@@ -464,7 +477,6 @@ class TotalsView(SupportReportMixin, TemplateView):
             rows=[(reports.period_label(r.period, period), r) for r in rows],
             summary=reports.per_currency(start, end),
             recurring=reports.recurring(),
-            export_url=reverse(f"{TOTALS}:export") + "?" + urlencode(query),
             donations_url=reverse(f"{DONATIONS}:index"),
         )
         return context
@@ -509,6 +521,7 @@ def provider_status() -> list[dict]:
             "label": "Stripe",
             "configured": configured("stripe", all(stripe_keys.values())),
             "settings": stripe_keys,
+            "switch": False,
             "webhook_url": f"{site}/support/webhooks/stripe/",
             "notes": [],
         },
@@ -517,6 +530,7 @@ def provider_status() -> list[dict]:
             "label": "PayPal",
             "configured": configured("paypal", all(paypal_keys.values())),
             "settings": paypal_keys,
+            "switch": False,
             "webhook_url": f"{site}/support/webhooks/paypal/",
             "notes": [
                 "API: "
@@ -529,6 +543,7 @@ def provider_status() -> list[dict]:
             "label": "Offline test provider",
             "configured": configured("offline", offline),
             "settings": {"SUPPORT_OFFLINE_PROVIDER": offline},
+            "switch": True,
             "webhook_url": "",
             "notes": [
                 "For the demo and tests: payments are confirmed on a local page and no money "
