@@ -241,7 +241,6 @@ class PayPalProvider:
                 "name": f"Support {settings.WAGTAIL_SITE_NAME}"[:127],
                 "description": "Monthly reader support",
                 "type": "SERVICE",
-                "category": "NEWSPAPERS",
             },
             request_id=self._cache_key("product"),
         )
