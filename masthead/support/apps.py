@@ -6,3 +6,10 @@ class SupportConfig(AppConfig):
     label = "support"
     verbose_name = "Reader support"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from masthead.readers.registry import register
+
+        from . import reader_data
+
+        register(reader_data.provider)
