@@ -381,3 +381,13 @@ def test_the_return_does_nothing_for_monthly_or_other_providers(paypal, support_
     offline = make_donation(provider="offline", provider_reference="ORDER-O")
     assert get("paypal").confirm_return(offline, "ORDER-O") == "not a PayPal order"
     assert not ProviderEvent.objects.exists()
+
+
+@pytest.mark.django_db
+def test_the_return_asks_nothing_of_paypal_when_it_is_not_configured(paypal, settings):
+    donation = created()
+    donation.provider_reference = "ORDER-NC"
+    route = paypal.post("/v2/checkout/orders/ORDER-NC/capture").respond(201, json={})
+    settings.PAYPAL_CLIENT_SECRET = ""
+    assert get("paypal").confirm_return(donation, "ORDER-NC") == "PayPal is not configured"
+    assert not route.called

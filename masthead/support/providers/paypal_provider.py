@@ -352,6 +352,8 @@ class PayPalProvider:
 
         if donation.provider != NAME or donation.frequency != Frequency.ONE_TIME:
             return "not a PayPal order"
+        if not self.is_configured():
+            return "PayPal is not configured"
         if donation.status not in (DonationStatus.CREATED, DonationStatus.PENDING):
             return f"already {donation.status}"
         if not order_id or order_id != donation.provider_reference:
