@@ -122,7 +122,14 @@ class StripeProvider:
         api_base = getattr(settings, "STRIPE_API_BASE", None)
         if api_base:
             base_addresses["api"] = api_base.rstrip("/")
-        return stripe.StripeClient(settings.STRIPE_SECRET_KEY, base_addresses=base_addresses)
+        return stripe.StripeClient(
+            settings.STRIPE_SECRET_KEY,
+            base_addresses=base_addresses,
+            # A reader is waiting on the other end: give up long before the
+            # library's default of 80 seconds.  Retries reuse an idempotency key.
+            http_client=stripe.RequestsClient(timeout=(5, 25)),
+            max_network_retries=1,
+        )
 
     # --- checkout -----------------------------------------------------------
 
