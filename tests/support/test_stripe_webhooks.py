@@ -369,6 +369,32 @@ def test_subscription_update_changes_amount_status_and_period(client, new_api):
     assert membership.amount == 1000
 
 
+@pytest.mark.parametrize(
+    ("before", "stripe_status", "expected"),
+    [
+        (MembershipStatus.ACTIVE, "unpaid", MembershipStatus.PAST_DUE),
+        (MembershipStatus.PAST_DUE, "trialing", MembershipStatus.ACTIVE),
+        (MembershipStatus.ACTIVE, "incomplete_expired", MembershipStatus.CANCELED),
+        # Not a state a membership has: the status is left as it was.
+        (MembershipStatus.PAST_DUE, "incomplete", MembershipStatus.PAST_DUE),
+    ],
+)
+def test_stripe_subscription_statuses_in_our_words(client, before, stripe_status, expected):
+    membership = make_membership(provider="stripe", provider_reference="sub_st", status=before)
+    obj = subscription("sub_st", status=stripe_status)
+    deliver(client, stripe_event("customer.subscription.updated", obj))
+    membership.refresh_from_db()
+    assert membership.status == expected
+
+
+def test_signed_event_with_odd_data_is_stored_as_ignored(client):
+    body = json.dumps(
+        {"id": "evt_odd", "object": "event", "type": "charge.refunded", "created": 1, "data": []}
+    )
+    assert deliver(client, body).status_code == 200
+    assert outcome("evt_odd") == "unknown donation"
+
+
 def test_subscription_deleted_cancels_the_membership(client):
     membership = make_membership(provider="stripe", provider_reference="sub_end")
     obj = subscription("sub_end", status="canceled")

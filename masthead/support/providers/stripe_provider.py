@@ -11,6 +11,7 @@ the library's, decides the shape of a webhook.
 import datetime as dt
 import json
 import logging
+import os
 from typing import Any
 
 import stripe
@@ -71,12 +72,10 @@ def _metadata(obj: dict) -> dict:
     return metadata if isinstance(metadata, dict) else {}
 
 
-def _invoice_subscription(invoice: dict) -> tuple[str, dict]:
-    """The invoice's subscription id and that subscription's metadata."""
+def _invoice_subscription(invoice: dict) -> str:
+    """The invoice's subscription id, wherever this API version puts it."""
     details = (invoice.get("parent") or {}).get("subscription_details") or {}
-    subscription = details.get("subscription") or invoice.get("subscription")
-    metadata = details.get("metadata") or invoice.get("subscription_details", {}).get("metadata")
-    return _id(subscription), metadata if isinstance(metadata, dict) else {}
+    return _id(details.get("subscription") or invoice.get("subscription"))
 
 
 def _subscription_items(subscription: dict) -> list[dict]:
@@ -118,8 +117,9 @@ class StripeProvider:
 
     def client(self) -> stripe.StripeClient:
         base_addresses = {}
-        # Tests point the library at a local stub; production always talks to Stripe.
-        api_base = getattr(settings, "STRIPE_API_BASE", None)
+        # Tests point the library at a local stub (or stripe-mock); production
+        # leaves it unset and talks to Stripe.
+        api_base = getattr(settings, "STRIPE_API_BASE", None) or os.environ.get("STRIPE_API_BASE")
         if api_base:
             base_addresses["api"] = api_base.rstrip("/")
         return stripe.StripeClient(
@@ -287,7 +287,8 @@ class StripeProvider:
     def event_from(self, data: dict) -> Event:
         """Map one verified Stripe event (as plain JSON) to our normalised Event."""
         event_type = data["type"]
-        obj = (data.get("data") or {}).get("object") or {}
+        envelope = data.get("data")
+        obj = envelope.get("object") if isinstance(envelope, dict) else None
         if not isinstance(obj, dict):
             obj = {}
         common = {
@@ -372,7 +373,7 @@ class StripeProvider:
         # The first month is the checkout's own completion; only later months renew.
         if invoice.get("billing_reason") != "subscription_cycle":
             return None
-        subscription, _ = _invoice_subscription(invoice)
+        subscription = _invoice_subscription(invoice)
         if not subscription:
             return None
         return {
@@ -391,7 +392,7 @@ class StripeProvider:
         # A failing first payment happens inside Checkout, which shows it to the reader.
         if invoice.get("billing_reason") == "subscription_create":
             return None
-        subscription, _ = _invoice_subscription(invoice)
+        subscription = _invoice_subscription(invoice)
         if not subscription:
             return None
         return {
