@@ -6,6 +6,8 @@ from urllib.parse import urlsplit
 import pytest
 
 from masthead.support.models import Donation, DonationStatus, Frequency, MembershipStatus
+from masthead.support.tokens import membership_url
+from tests.support.conftest import make_membership
 from tests.support.stripe_stub import sign, stripe_event, stripe_stub_fixture  # noqa: F401
 
 pytestmark = pytest.mark.django_db
@@ -128,3 +130,62 @@ def test_stripe_refusing_the_checkout_tells_the_reader(client, support_settings,
     assert "Internal detail xyz" not in page
     donation = Donation.objects.get()
     assert donation.status == DonationStatus.FAILED
+
+
+def _membership_page(membership):
+    return urlsplit(membership_url(membership)).path
+
+
+def test_reader_cancels_card_membership_through_the_mail_link(
+    client, support_settings, stripe_stub
+):
+    membership = make_membership(provider="stripe", provider_reference="sub_mail")
+    stripe_stub.answer(
+        "DELETE", "/v1/subscriptions/sub_mail", 200, {"id": "sub_mail", "object": "subscription"}
+    )
+    page = _membership_page(membership)
+    assert client.get(page).status_code == 200
+    assert stripe_stub.requests == []  # opening the link changes nothing
+
+    response = client.post(page, {"action": "cancel"})
+    assert response.status_code == 200
+    assert len(stripe_stub.sent("DELETE", "/v1/subscriptions/sub_mail")) == 1
+    membership.refresh_from_db()
+    assert membership.status == MembershipStatus.CANCELED
+
+
+def test_reader_changes_card_membership_amount(client, support_settings, stripe_stub):
+    membership = make_membership(provider="stripe", provider_reference="sub_amt", amount=1000)
+    item = {
+        "id": "si_amt",
+        "object": "subscription_item",
+        "price": {"id": "price_1", "currency": "usd", "unit_amount": 1000, "product": "prod_d"},
+    }
+    sub = {"id": "sub_amt", "object": "subscription", "items": {"object": "list", "data": [item]}}
+    stripe_stub.answer("GET", "/v1/subscriptions/sub_amt", 200, sub)
+    stripe_stub.answer("POST", "/v1/subscriptions/sub_amt", 200, sub)
+
+    response = client.post(_membership_page(membership), {"action": "change", "amount": "15"})
+    assert response.status_code == 200
+    [update] = stripe_stub.sent("POST", "/v1/subscriptions/sub_amt")
+    assert update.form["items[0][price_data][unit_amount]"] == "1500"
+    assert update.form["proration_behavior"] == "none"
+    membership.refresh_from_db()
+    assert membership.amount == 1500
+
+
+def test_stripe_refusing_a_cancel_leaves_the_membership_active(
+    client, support_settings, stripe_stub
+):
+    membership = make_membership(provider="stripe", provider_reference="sub_no")
+    stripe_stub.answer(
+        "DELETE",
+        "/v1/subscriptions/sub_no",
+        402,
+        {"error": {"type": "card_error", "message": "Internal detail"}},
+    )
+    response = client.post(_membership_page(membership), {"action": "cancel"})
+    assert response.status_code == 502
+    assert "Internal detail" not in response.content.decode()
+    membership.refresh_from_db()
+    assert membership.status == MembershipStatus.ACTIVE
