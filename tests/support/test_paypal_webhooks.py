@@ -2,9 +2,12 @@
 verification call (answered by respx), and what they change."""
 
 import json
+import threading
 
 import httpx
 import pytest
+from django.db import OperationalError, connection
+from django.test import Client
 
 from masthead.support import services
 from masthead.support.models import (
@@ -441,3 +444,63 @@ def test_a_reversed_capture_counts_as_refunded(client, ready):
     donation.refresh_from_db()
     assert donation.status == DonationStatus.REFUNDED
     assert not lookup.called  # the custom_id was enough
+
+
+@pytest.mark.django_db(transaction=True)
+def test_webhook_and_capture_arriving_together_complete_once(paypal, support_settings):
+    """Three copies of the webhook and three returns of the reader at once.  (SQLite's
+    test database may refuse a writer on its table lock: that delivery fails like
+    any 5xx and is retried, as PayPal and the reader's reload would.)"""
+    verified(paypal)
+    donation = pending()
+    paypal.post("/v2/checkout/orders/5O190127TN364715T/capture").respond(
+        201, json=captured_order(donation)
+    )
+    body = raw(webhook("PAYMENT.CAPTURE.COMPLETED", capture(donation)))
+    start = threading.Barrier(6)
+    outcomes: list[str] = []
+    to_retry: list[str] = []
+    errors: list[BaseException] = []
+
+    def deliver_webhook():
+        status = deliver(Client(), body).status_code
+        assert status == 200, status
+        outcomes.append("webhook")
+
+    def come_back():
+        fresh = Donation.objects.get(pk=donation.pk)
+        outcomes.append(get("paypal").confirm_return(fresh, "5O190127TN364715T"))
+
+    def run(job) -> None:
+        try:
+            start.wait()
+            job()
+        except OperationalError:
+            to_retry.append(job.__name__)
+        except BaseException as error:  # surfaced in the main thread
+            errors.append(error)
+        finally:
+            connection.close()
+
+    jobs = [deliver_webhook] * 3 + [come_back] * 3
+    threads = [threading.Thread(target=run, args=(job,)) for job in jobs]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert not errors, errors
+    assert len(outcomes) + len(to_retry) == 6
+    if connection.vendor == "postgresql":
+        assert not to_retry
+    for name in to_retry:
+        {"deliver_webhook": deliver_webhook, "come_back": come_back}[name]()
+    donation.refresh_from_db()
+    assert donation.status == DonationStatus.COMPLETED
+    assert donation.provider_payment_id == "3C679366HH908993F"
+    # One webhook event and one capture event, each stored once.
+    assert sorted(ProviderEvent.objects.values_list("event_id", flat=True)) == [
+        "WH-58D329510W468432D-8HN650336L201105X",
+        "capture-3C679366HH908993F",
+    ]
+    assert [o for o in outcomes if o == "completed"] in ([], ["completed"])
