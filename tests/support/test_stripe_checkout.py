@@ -52,6 +52,7 @@ def test_one_time_checkout_sends_the_donation(stripe_stub, support_settings):
     assert form["metadata[donation]"] == str(donation.public_id)
     assert form["payment_intent_data[metadata][donation]"] == str(donation.public_id)
     assert "subscription_data[metadata][donation]" not in form
+    assert form["submit_type"] == "donate"
     assert form["customer_email"] == "ada@example.com"
     assert form["success_url"] == SUCCESS
     assert form["cancel_url"] == CANCEL
@@ -96,6 +97,7 @@ def test_monthly_checkout_is_a_subscription(stripe_stub, support_settings):
     assert form["subscription_data[metadata][donation]"] == str(donation.public_id)
     assert form["client_reference_id"] == str(donation.public_id)
     assert "payment_intent_data[metadata][donation]" not in form
+    assert "submit_type" not in form  # Stripe allows it only for one-time payments
 
 
 def test_stripe_error_becomes_a_reader_message(stripe_stub, support_settings, caplog):

@@ -160,6 +160,7 @@ class StripeProvider:
             # Lets a failed or refunded payment be traced to the donation even
             # before the checkout's completion event has arrived.
             params["payment_intent_data"] = {"metadata": {"donation": public_id}}
+            params["submit_type"] = "donate"  # the pay button says "Donate"
         return params
 
     @staticmethod
