@@ -475,7 +475,10 @@ def campaign_progress(rules: SupportSettings) -> Progress | None:
     if not rules.goal_enabled or rules.goal_amount <= 0:
         return None
     currency = rules.goal_currency.upper()
-    goal = money.to_minor(rules.goal_amount, currency)
+    try:
+        goal = money.to_minor(rules.goal_amount, currency)
+    except money.MoneyError:  # a goal saved around the settings form's checks
+        return None
     raised = _goal_donations(rules).aggregate(total=Sum("amount"))["total"] or 0
     percent = min(100, raised * 100 // goal) if goal else 0
     return Progress(raised=raised, goal=goal, percent=percent, currency=currency)

@@ -2,7 +2,7 @@
 
 from django import template
 
-from .. import money, providers, services
+from .. import money, providers
 from ..models import SupportSettings
 
 register = template.Library()
@@ -52,7 +52,6 @@ def box_context(rules: SupportSettings, where: str, form=None) -> dict | None:
         "quick": quick,
         "quick_currency": first,
         "form": form,
-        "progress": services.campaign_progress(rules),
     }
 
 
