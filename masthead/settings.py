@@ -264,6 +264,8 @@ LOGIN_URL = "wagtailadmin_login"
 # providers are configured, never the values.
 STRIPE_SECRET_KEY = env.str("STRIPE_SECRET_KEY", "")
 STRIPE_WEBHOOK_SECRET = env.str("STRIPE_WEBHOOK_SECRET", "")
+# Only for tests or stripe-mock: where the Stripe library sends its API calls.
+STRIPE_API_BASE = env.str("STRIPE_API_BASE", "")
 PAYPAL_CLIENT_ID = env.str("PAYPAL_CLIENT_ID", "")
 PAYPAL_CLIENT_SECRET = env.str("PAYPAL_CLIENT_SECRET", "")
 PAYPAL_WEBHOOK_ID = env.str("PAYPAL_WEBHOOK_ID", "")

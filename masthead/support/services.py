@@ -545,8 +545,15 @@ def cancel_membership(membership: Membership) -> None:
     membership.refresh_from_db()
 
 
-def change_membership_amount(membership: Membership, amount_minor: int) -> None:
-    """Change the monthly amount at the provider, then here; bounds as for new donations."""
+def change_membership_amount(
+    membership: Membership, amount_minor: int, *, return_url: str = ""
+) -> str:
+    """Change the monthly amount at the provider, then here; bounds as for new donations.
+
+    Returns "" when done, or the provider's page where the reader approves the
+    new price (PayPal): until then nothing changes here, and the provider's
+    update event records the amount once approved.
+    """
     from . import providers
 
     if membership.status == MembershipStatus.CANCELED:
@@ -558,7 +565,11 @@ def change_membership_amount(membership: Membership, amount_minor: int) -> None:
             f"Choose between {money.format_amount(low, membership.currency)} and "
             f"{money.format_amount(high, membership.currency)}."
         )
-    providers.get(membership.provider).change_membership_amount(membership, amount_minor)
+    approval = providers.get(membership.provider).change_membership_amount(
+        membership, amount_minor, return_url=return_url
+    )
+    if approval:
+        return approval
     apply_event(
         _local_event(
             membership,
@@ -568,3 +579,4 @@ def change_membership_amount(membership: Membership, amount_minor: int) -> None:
         )
     )
     membership.refresh_from_db()
+    return ""

@@ -117,6 +117,11 @@ def _donation(public_id) -> Donation:
 @require_GET
 def thanks(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     donation = _donation(public_id)
+    if donation.provider == "paypal" and request.GET.get("token"):
+        # PayPal sends the reader back before money moves: capturing the order is
+        # PayPal's confirmation (the return alone completes nothing).
+        providers.get("paypal").confirm_return(donation, request.GET["token"][:100])
+        donation.refresh_from_db()
     context = {"donation": donation, "status_url": reverse("support:status", args=[public_id])}
     return render(request, "support/thanks.html", context)
 
@@ -214,7 +219,11 @@ def membership(request: HttpRequest, token: str) -> HttpResponse:
                 amount = money.to_minor(request.POST.get("amount", ""), found.currency)
             except money.MoneyError as error:
                 raise services.DonationError(str(error)) from None
-            services.change_membership_amount(found, amount)
+            here = settings.SITE_URL + request.path
+            approval = services.change_membership_amount(found, amount, return_url=here)
+            if approval:
+                # PayPal asks the reader to approve the new price on its own site.
+                return HttpResponseRedirect(approval, status=303)
             amount_text = money.format_amount(found.amount, found.currency)
             context["done"] = f"Your monthly support is now {amount_text}."
         else:

@@ -111,3 +111,52 @@ def test_a_monthly_gift_subscribes_and_the_first_payment_starts_the_membership(c
     assert membership.status == MembershipStatus.ACTIVE
     assert membership.provider_reference == "I-BW452GLLEP1G"
     assert membership.email == "reader@example.com"
+
+
+def test_coming_back_from_paypal_captures_the_order_and_completes_the_gift(
+    client, ready, django_capture_on_commit_callbacks, smtp_server
+):
+    ready.post("/v2/checkout/orders").respond(201, json=order_created("ORDER-BACK"))
+    give(client)
+    donation = Donation.objects.get()
+    capture = ready.post("/v2/checkout/orders/ORDER-BACK/capture").respond(
+        201, json=captured_order(donation, order_id="ORDER-BACK")
+    )
+
+    # Someone else's order id in the return URL captures nothing.
+    client.get(f"/support/thanks/{donation.public_id}/?token=ORDER-OTHER&PayerID=P1")
+    assert not capture.called
+    donation.refresh_from_db()
+    assert donation.status == DonationStatus.PENDING
+
+    with django_capture_on_commit_callbacks(execute=True):
+        page = client.get(f"/support/thanks/{donation.public_id}/?token=ORDER-BACK&PayerID=P1")
+    assert page.status_code == 200
+    assert capture.call_count == 1
+    donation.refresh_from_db()
+    assert donation.status == DonationStatus.COMPLETED
+    assert len(smtp_server.to("reader@example.com")) == 1
+
+
+def test_a_paypal_amount_change_waits_for_the_readers_approval_at_paypal(client, ready):
+    from masthead.support.tokens import membership_token
+
+    from .conftest import make_membership
+
+    subscription_routes(ready)
+    approve = "https://www.sandbox.paypal.com/webapps/billing/subscriptions/update?ba_token=BA-9"
+    revise = ready.post("/v1/billing/subscriptions/I-CHANGE/revise").respond(
+        200, json={"plan_id": "P-PLAN1500", "links": [{"href": approve, "rel": "approve"}]}
+    )
+    membership = make_membership(provider="paypal", provider_reference="I-CHANGE", amount=1000)
+    page = f"/support/membership/{membership_token(membership)}/"
+
+    response = client.post(page, {"action": "change", "amount": "15"})
+
+    assert response.status_code == 303
+    assert response["Location"] == approve
+    assert json.loads(revise.calls.last.request.content)["application_context"][
+        "return_url"
+    ].endswith(page)
+    membership.refresh_from_db()
+    assert membership.amount == 1000  # PayPal's update event records the new price

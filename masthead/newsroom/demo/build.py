@@ -74,6 +74,7 @@ class DemoSummary:
     views: int = 0
     comments: int = 0
     newsletters: int = 0
+    donations: int = 0
 
     @property
     def created_anything(self) -> bool:
@@ -348,6 +349,9 @@ def build_demo(*, articles: int = content.DEFAULT_ARTICLE_COUNT) -> DemoSummary:
     from masthead.newsletters.demo import load_demo as load_demo_newsletters
 
     summary.newsletters = len(load_demo_newsletters())
+    from masthead.support.demo import load_demo as load_demo_support
+
+    summary.donations = load_demo_support()
     summary.total_articles = ArticlePage.objects.live().count()
     return summary
 

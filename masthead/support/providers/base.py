@@ -84,4 +84,11 @@ class PaymentProvider(Protocol):
 
     def cancel_membership(self, membership: "Membership") -> None: ...
 
-    def change_membership_amount(self, membership: "Membership", amount: int) -> None: ...
+    def change_membership_amount(
+        self, membership: "Membership", amount: int, *, return_url: str = "", cancel_url: str = ""
+    ) -> str:
+        """Ask the provider for the new monthly amount.
+
+        Returns "" when the change is made, or a URL where the reader must approve
+        it first (PayPal); then the provider's update event records the new amount.
+        """

@@ -56,8 +56,11 @@ class OfflineProvider:
     def cancel_membership(self, membership) -> None:
         self._require()
 
-    def change_membership_amount(self, membership, amount: int) -> None:
+    def change_membership_amount(
+        self, membership, amount: int, *, return_url: str = "", cancel_url: str = ""
+    ) -> str:
         self._require()
+        return ""
 
     # What the confirmation page and the tests report.
 

@@ -221,7 +221,9 @@ class StripeProvider:
             logger.warning("Stripe refused to cancel %s: %s", membership.provider_reference, error)
             raise ProviderError(MEMBERSHIP_ERROR) from error
 
-    def change_membership_amount(self, membership, amount: int) -> None:
+    def change_membership_amount(
+        self, membership, amount: int, *, return_url: str = "", cancel_url: str = ""
+    ) -> str:
         if not membership.provider_reference:
             raise ProviderError(MEMBERSHIP_ERROR)
         client = self.client()

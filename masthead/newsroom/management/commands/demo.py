@@ -39,7 +39,8 @@ class Command(BaseCommand):
                     f"Demo publication ready in {elapsed:.1f} s: created {summary.sections} "
                     f"sections, {summary.authors} authors, {summary.articles} articles and "
                     f"{summary.images} images, with {summary.views:,} past views and "
-                    f"{summary.comments} comments, {summary.newsletters} newsletters; "
+                    f"{summary.comments} comments, {summary.newsletters} newsletters, "
+                    f"{summary.donations} donations; "
                     f"{summary.total_articles} live articles in all."
                 )
             )
