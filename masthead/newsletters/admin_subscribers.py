@@ -17,6 +17,8 @@ from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.views.generic.permissions import PermissionCheckedMixin
 from wagtail.admin.widgets.button import HeaderButton
 
+from masthead.core import spreadsheet
+
 from . import csv_io, import_jobs
 from .admin_filters import SEARCH_FIELDS, SubscriberFilterSet, apply_filters, subscriber_queryset
 from .admin_forms import ImportForm, ImportPolicy
@@ -139,7 +141,7 @@ class SubscriberExportView(PermissionCheckedMixin, View):
             subscription_status=filters.get("subscription_status") or "",
         )
         response = StreamingHttpResponse(
-            csv_io.stream_csv(rows), content_type="text/csv; charset=utf-8"
+            spreadsheet.stream_csv(rows), content_type="text/csv; charset=utf-8"
         )
         stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
         response["Content-Disposition"] = f'attachment; filename="subscribers-{stamp}.csv"'

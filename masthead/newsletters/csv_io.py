@@ -5,11 +5,13 @@ never subscribes again an address that unsubscribed, bounced or complained."""
 import codecs
 import csv
 import dataclasses
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
+
+from masthead.core.spreadsheet import safe_cell
 
 from .models import Newsletter, Subscriber, SubscriberStatus, SubscriptionStatus
 
@@ -22,8 +24,6 @@ REPORT_LIMIT = 200
 NAME_MAX_LENGTH = 100
 EMAIL_HEADERS = {"email", "e-mail", "email address", "e-mail address", "mail"}
 NAME_HEADERS = {"name", "full name"}
-# A spreadsheet treats a cell starting with one of these as a formula.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 EXPORT_HEADER = [
     "email",
     "name",
@@ -46,14 +46,6 @@ class RowInvalid(Exception):
 
 
 # --- export ---------------------------------------------------------------
-
-
-def safe_cell(value) -> str:
-    """The value as text a spreadsheet shows as text: formulas are quoted away (OWASP)."""
-    if value is None:
-        return ""
-    text = value.isoformat() if hasattr(value, "isoformat") else str(value)
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
 def export_rows(
@@ -84,17 +76,6 @@ def export_rows(
         if subscription_status and sub_status != subscription_status:
             continue
         yield [safe_cell(v) for v in (email, name, status, slug, sub_status, *rest)]
-
-
-class _Echo:
-    def write(self, value):
-        return value
-
-
-def stream_csv(rows: Iterable[list[str]]) -> Iterator[str]:
-    writer = csv.writer(_Echo())
-    for row in rows:
-        yield writer.writerow(row)
 
 
 # --- import: reading ------------------------------------------------------

@@ -26,6 +26,8 @@ from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.views.generic.permissions import PermissionCheckedMixin
 from wagtail.admin.widgets.button import HeaderButton
 
+from masthead.core import spreadsheet
+
 from . import csv_export, money, reports
 from .admin_filters import (
     DONATION_SEARCH_FIELDS,
@@ -61,7 +63,7 @@ def can_view_support(user) -> bool:
 
 def _stream(rows, filename: str) -> StreamingHttpResponse:
     response = StreamingHttpResponse(
-        csv_export.stream_csv(rows), content_type="text/csv; charset=utf-8"
+        spreadsheet.stream_csv(rows), content_type="text/csv; charset=utf-8"
     )
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     response["Cache-Control"] = "private, no-store"

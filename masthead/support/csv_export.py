@@ -5,15 +5,13 @@ for yen) next to the currency, and as the stored integer in minor units, so a sh
 check one against the other and nobody has to guess a currency's decimals.
 """
 
-import csv
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 
 from django.db.models import QuerySet
 
-from . import money, reports
+from masthead.core.spreadsheet import safe_cell
 
-# A spreadsheet treats a cell starting with one of these as a formula (OWASP CSV injection).
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+from . import money, reports
 
 DONATION_HEADER = [
     "public_id",
@@ -50,14 +48,6 @@ TOTALS_HEADER = [
     "one_time_net",
     "monthly_net",
 ]
-
-
-def safe_cell(value) -> str:
-    """The value as text a spreadsheet shows as text: formulas are quoted away."""
-    if value is None:
-        return ""
-    text = value.isoformat() if hasattr(value, "isoformat") else str(value)
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
 def _major(minor: int, currency: str) -> str:
@@ -128,14 +118,3 @@ def totals_rows(rows: list[reports.Row], period: str) -> Iterator[list[str]]:
                 _major(row.monthly, row.currency),
             )
         ]
-
-
-class _Echo:
-    def write(self, value):
-        return value
-
-
-def stream_csv(rows: Iterable[list[str]]) -> Iterator[str]:
-    writer = csv.writer(_Echo())
-    for row in rows:
-        yield writer.writerow(row)
