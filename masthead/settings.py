@@ -414,6 +414,9 @@ PAGE_CACHE_EXCLUDED_PATHS = [
     "/api/",
     "/search/",
     "/reader/",
+    # The campaign's progress and the supporters list are live there; caching them
+    # would mean every payment invalidating every cached page of the site.
+    "/support/",
     "/metrics/",
     "/healthz",
     "/static/",

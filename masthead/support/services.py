@@ -213,17 +213,9 @@ def _when(event: Event) -> dt.datetime:
     return event.occurred_at or timezone.now()
 
 
-def _public_pages_changed() -> None:
-    """The goal's progress and the supporters list sit on cached public pages."""
-    from masthead.core.pagecache import bump_generation
-
-    transaction.on_commit(bump_generation)
-
-
 def _send_receipt_on_commit(donation_id: int) -> None:
     from .tasks import send_receipt
 
-    _public_pages_changed()
     transaction.on_commit(lambda: send_receipt.enqueue(donation_id=donation_id))
 
 
@@ -334,7 +326,6 @@ def _refunded(event: Event) -> str:
     donation.status = DonationStatus.REFUNDED
     donation.refunded_at = donation.refunded_at or _when(event)
     donation.save(update_fields=["refunded_amount", "status", "refunded_at", "updated_at"])
-    _public_pages_changed()
     return "refunded" if donation.refunded_amount == donation.amount else "partly refunded"
 
 

@@ -164,3 +164,32 @@ def test_membership_links_are_signed_per_membership(support_settings):
     assert tokens.membership_from_token(tokens.membership_token(second)) == second
     assert tokens.membership_from_token(str(uuid.uuid4())) is None
     assert services.current_settings().pk == support_settings.pk
+
+
+def test_a_payment_shows_on_the_support_page_at_once_and_leaves_cached_pages_alone(
+    settings, tmp_path, support_settings, django_capture_on_commit_callbacks
+):
+    from masthead.core.pagecache import current_generation
+    from masthead.support.providers.offline import provider as offline
+    from tests.core.pagecache_helpers import WSGIClient
+
+    settings.PAGE_CACHE_GENERATION_FILE = tmp_path / "generation"
+    wsgi = WSGIClient()
+    support_settings.goal_enabled = True
+    support_settings.goal_amount = 100
+    support_settings.save()
+    article = make_article(section=make_section("News"), title="Ferry timetable changes")
+    wsgi.get(article.url)
+    assert wsgi.get(article.url).header("X-Cache") == "HIT"
+    before = current_generation()
+    assert "<strong>$0</strong> raised" in wsgi.get("/support/").text
+
+    donation = make_donation(status=DonationStatus.PENDING, amount=2500, provider="offline")
+    with django_capture_on_commit_callbacks(execute=True):
+        offline.complete(donation)
+
+    # The support page is never cached, so its progress is live; a payment does not
+    # empty the cache of every other page.
+    assert "<strong>$25</strong> raised" in wsgi.get("/support/").text
+    assert current_generation() == before
+    assert wsgi.get(article.url).header("X-Cache") == "HIT"
