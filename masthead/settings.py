@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "masthead.newsletters",
     "masthead.staffauth",
     "masthead.support",
+    "masthead.ads",
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
@@ -394,6 +395,17 @@ NEWSLETTER_RETRY_SECONDS = env.float("NEWSLETTER_RETRY_SECONDS", 30)
 # The request header holding the reader's address; behind a proxy, HTTP_X_FORWARDED_FOR.
 MASTHEAD_VIEW_CLIENT_IP_HEADER = env.str("MASTHEAD_VIEW_CLIENT_IP_HEADER", "REMOTE_ADDR")
 
+# Advertising (masthead.ads).  Impressions and clicks go through the same kind of
+# buffer as views (memory, or Redis under MASTHEAD_AD_REDIS_PREFIX when views use
+# Redis) and are flushed with them.  A visitor's repeat impression of the same
+# creative, or repeat click, within the dedupe window counts once.
+MASTHEAD_AD_REDIS_PREFIX = env.str("MASTHEAD_AD_REDIS_PREFIX", "masthead:ads")
+MASTHEAD_AD_DEDUPE_SECONDS = env.int("MASTHEAD_AD_DEDUPE_SECONDS", 60)
+MASTHEAD_AD_CLAIM_RETENTION_SECONDS = 2 * 86400
+# How long slots.json (the eligible creatives of a section) may be reused, in the shared
+# cache and by browsers: daily caps and schedule changes take effect within this.
+MASTHEAD_AD_SLOTS_MAX_AGE = env.int("MASTHEAD_AD_SLOTS_MAX_AGE", 30)
+
 # Page cache (masthead.core.pagecache): anonymous GETs of public pages, answered
 # before Django's middleware.  Entries are shared through CACHES[PAGE_CACHE_ALIAS]
 # and kept per process in an LRU of PAGE_CACHE_MEMORY_MB; a content generation
@@ -418,6 +430,7 @@ PAGE_CACHE_EXCLUDED_PATHS = [
     # would mean every payment invalidating every cached page of the site.
     "/support/",
     "/metrics/",
+    "/ads/",  # slots.json keeps its own short cache; beacons and clicks are never cached
     "/healthz",
     "/static/",
     "/media/",

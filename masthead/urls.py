@@ -24,6 +24,7 @@ urlpatterns = [
     path("newsletters/esp/", include("anymail.urls")),
     path("newsletters/", include("masthead.newsletters.urls")),
     path("support/", include("masthead.support.urls")),
+    path("ads/", include("masthead.ads.urls")),
     path("", include("masthead.newsroom.urls")),
     path("", include("masthead.core.urls")),
 ]

@@ -81,7 +81,7 @@ def start_scheduler(*, interval: float, stop: threading.Event) -> threading.Thre
     """Every `interval` seconds until `stop` is set: scheduled (un)publishing, buffered views."""
 
     def loop() -> None:
-        from masthead.metrics.services import flush_views
+        from masthead.metrics.services import flush_all
 
         while not stop.is_set():
             try:
@@ -91,9 +91,9 @@ def start_scheduler(*, interval: float, stop: threading.Event) -> threading.Thre
             try:
                 # With the Redis buffer the worker is the safety net that applies
                 # views whose app server died before its own flush.
-                flush_views()
+                flush_all()
             except Exception as exc:
-                print(f"flushing views failed: {exc}", file=sys.stderr)
+                print(f"flushing counters failed: {exc}", file=sys.stderr)
             for name, job in periodic.jobs():
                 try:
                     job()

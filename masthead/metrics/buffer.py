@@ -10,6 +10,10 @@
 
 Replaying a batch is harmless: the flush counts a view only if it can take the
 visitor's claim in the database (see models.ViewClaim), so nothing counts twice.
+
+The buffers hold any event type with pack(), unpack() and a `key` (what
+pending_count() counts by): article views here, ad impressions and clicks in
+masthead.ads.
 """
 
 import abc
@@ -19,6 +23,7 @@ import uuid
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,6 +32,10 @@ class ViewEvent:
     article_id: int
     at: int  # Unix seconds
     referrer: str = ""  # another site's domain name, or ""
+
+    @property
+    def key(self) -> int:
+        return self.article_id
 
     def pack(self) -> str:
         return f"{self.visitor}|{self.article_id}|{self.at}|{self.referrer}"
@@ -38,17 +47,25 @@ class ViewEvent:
         return cls(visitor, int(article_id), int(at), referrer)
 
 
-Apply = Callable[[list[ViewEvent]], object]
+class BufferedEvent(Protocol):
+    @property
+    def key(self) -> int: ...
+
+    def pack(self) -> str: ...
+
+
+Apply = Callable[[list], object]
 
 
 class ViewBuffer(abc.ABC):
     @abc.abstractmethod
-    def add(self, event: ViewEvent) -> None:
-        """Keep one view until the next flush."""
+    def add(self, event: BufferedEvent) -> None:
+        """Keep one event until the next flush."""
 
     @abc.abstractmethod
-    def pending_count(self, article_id: int) -> int:
-        """Views of this article waiting to be flushed (as far as this process can see)."""
+    def pending_count(self, key: int) -> int:
+        """Events with this key (an article's views) waiting to be flushed, as far as
+        this process can see."""
 
     @abc.abstractmethod
     def flush(self, apply: Apply) -> int:
@@ -64,16 +81,16 @@ class InProcessBuffer(ViewBuffer):
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._flush_lock = threading.Lock()  # one flush at a time keeps views in order
-        self._events: list[ViewEvent] = []
-        self._counts: Counter[int] = Counter()  # waiting and in-flight, per article
+        self._events: list = []
+        self._counts: Counter[int] = Counter()  # waiting and in-flight, per key
 
-    def add(self, event: ViewEvent) -> None:
+    def add(self, event: BufferedEvent) -> None:
         with self._lock:
             self._events.append(event)
-            self._counts[event.article_id] += 1
+            self._counts[event.key] += 1
 
-    def pending_count(self, article_id: int) -> int:
-        return self._counts.get(article_id, 0)
+    def pending_count(self, key: int) -> int:
+        return self._counts.get(key, 0)
 
     def flush(self, apply: Apply) -> int:
         with self._flush_lock:
@@ -89,7 +106,7 @@ class InProcessBuffer(ViewBuffer):
                     self._events[:0] = batch
                 raise
             with self._lock:
-                self._counts.subtract(event.article_id for event in batch)
+                self._counts.subtract(event.key for event in batch)
                 self._counts = +self._counts  # drop zeros
             return len(batch)
 
@@ -113,9 +130,10 @@ return 1
 class RedisBuffer(ViewBuffer):
     STALE_SECONDS = 60
 
-    def __init__(self, url: str, *, prefix: str = "masthead:views") -> None:
+    def __init__(self, url: str, *, prefix: str = "masthead:views", event_type=ViewEvent) -> None:
         import redis
 
+        self._event_type = event_type
         self._redis = redis.Redis.from_url(url)
         self._errors = (redis.RedisError,)
         self.prefix = prefix
@@ -124,15 +142,15 @@ class RedisBuffer(ViewBuffer):
         self._in_progress = f"{prefix}:flushes"  # keys taken by flushes not yet finished
         self._take = self._redis.register_script(_TAKE_SCRIPT)
 
-    def add(self, event: ViewEvent) -> None:
+    def add(self, event: BufferedEvent) -> None:
         pipe = self._redis.pipeline(transaction=True)
         pipe.rpush(self._pending, event.pack())
-        pipe.hincrby(self._counts, str(event.article_id), 1)
+        pipe.hincrby(self._counts, str(event.key), 1)
         pipe.execute()
 
-    def pending_count(self, article_id: int) -> int:
+    def pending_count(self, key: int) -> int:
         try:
-            value = self._redis.hget(self._counts, str(article_id))
+            value = self._redis.hget(self._counts, str(key))
         except self._errors:
             return 0  # a count shown a little low beats a page that fails
         return int(value or 0)
@@ -156,7 +174,7 @@ class RedisBuffer(ViewBuffer):
                 continue  # another process's flush, still in progress
             raw = self._redis.lrange(key, 0, -1)
             if raw:
-                apply([ViewEvent.unpack(item) for item in raw])
+                apply([self._event_type.unpack(item) for item in raw])
                 handed += len(raw)
             pipe = self._redis.pipeline(transaction=True)
             pipe.delete(key, f"{key}:counts")

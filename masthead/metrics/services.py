@@ -9,18 +9,18 @@ import secrets
 import threading
 import time
 from collections import Counter
-from itertools import islice
+from collections.abc import Callable
 
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection, transaction
 
 from .buffer import InProcessBuffer, LocalClaims, RedisBuffer, ViewBuffer, ViewEvent
+from .counting import add_counts, claim_visitors, split_rounds
 from .models import ArticleHourlyViews, ArticleViewTotal, DailySalt, ReferrerDailyViews, ViewClaim
 
 log = logging.getLogger(__name__)
 
-BATCH_ROWS = 500  # rows per upsert statement, well under SQLite's bound-parameter limit
 TOTAL_CACHE_KEY = "metrics:total:{}"
 
 _state_lock = threading.Lock()
@@ -137,66 +137,6 @@ def flush_views() -> int:
     return counted
 
 
-def _chunks(rows: list, size: int = BATCH_ROWS):
-    iterator = iter(rows)
-    while chunk := list(islice(iterator, size)):
-        yield chunk
-
-
-def _rounds(events: list[ViewEvent], window: int) -> list[list[ViewEvent]]:
-    """Split a batch so no visitor appears twice in one upsert (PostgreSQL refuses that),
-    dropping repeats inside the window as the database would."""
-    rounds: list[list[ViewEvent]] = []
-    last: dict[str, tuple[int, int]] = {}  # visitor -> (time of last kept view, its round)
-    for event in sorted(events, key=lambda e: e.at):
-        previous = last.get(event.visitor)
-        if previous is not None and event.at < previous[0] + window:
-            continue
-        index = 0 if previous is None else previous[1] + 1
-        if index == len(rounds):
-            rounds.append([])
-        rounds[index].append(event)
-        last[event.visitor] = (event.at, index)
-    return rounds
-
-
-def _claim(events: list[ViewEvent], window: int) -> set[str]:
-    """Take the claims these views need; returns the visitors whose view counts."""
-    table = connection.ops.quote_name(ViewClaim._meta.db_table)
-    won: set[str] = set()
-    with connection.cursor() as cursor:
-        for chunk in _chunks(events):
-            values = ", ".join(["(%s, %s)"] * len(chunk))
-            params = [p for e in chunk for p in (e.visitor, e.at + window)]
-            # A claim is taken when there is none, or the one there expired by the time
-            # of this view; RETURNING lists exactly the rows inserted or updated.
-            cursor.execute(
-                f"INSERT INTO {table} (visitor, expires) VALUES {values} "  # noqa: S608
-                f"ON CONFLICT (visitor) DO UPDATE SET expires = excluded.expires "
-                f"WHERE {table}.expires <= excluded.expires - %s RETURNING visitor",
-                [*params, window],
-            )
-            won.update(row[0] for row in cursor.fetchall())
-    return won
-
-
-def _add_counts(model, key_columns: tuple[str, ...], counts: Counter) -> None:
-    """Add `counts` ({key tuple: views}) into `model`'s rows with one upsert per chunk."""
-    table = connection.ops.quote_name(model._meta.db_table)
-    columns = [*key_columns, "views"]
-    placeholders = "(" + ", ".join(["%s"] * len(columns)) + ")"
-    rows = [(*key, views) for key, views in sorted(counts.items())]
-    with connection.cursor() as cursor:
-        for chunk in _chunks(rows):
-            cursor.execute(
-                f"INSERT INTO {table} ({', '.join(columns)}) "  # noqa: S608
-                f"VALUES {', '.join([placeholders] * len(chunk))} "
-                f"ON CONFLICT ({', '.join(key_columns)}) "
-                f"DO UPDATE SET views = {table}.views + excluded.views",
-                [value for row in chunk for value in row],
-            )
-
-
 def apply_views(events: list[ViewEvent]) -> int:
     """Count the views among `events` that can take their visitor's claim; returns how many.
 
@@ -214,15 +154,15 @@ def apply_views(events: list[ViewEvent]) -> int:
             )
         )
         counted: list[ViewEvent] = []
-        for batch in _rounds([e for e in events if e.article_id in existing], window):
-            won = _claim(batch, window)
+        for batch in split_rounds([e for e in events if e.article_id in existing], window):
+            won = claim_visitors(ViewClaim, batch, window)
             counted += [e for e in batch if e.visitor in won]
         hourly = Counter((e.article_id, e.at // 3600) for e in counted)
         totals = Counter((e.article_id,) for e in counted)
         referrers = Counter((e.referrer, e.at // 86400) for e in counted if e.referrer)
-        _add_counts(ArticleHourlyViews, ("article_id", "hour"), hourly)
-        _add_counts(ArticleViewTotal, ("article_id",), totals)
-        _add_counts(ReferrerDailyViews, ("domain", "day"), referrers)
+        add_counts(ArticleHourlyViews, ("article_id", "hour"), hourly)
+        add_counts(ArticleViewTotal, ("article_id",), totals)
+        add_counts(ReferrerDailyViews, ("domain", "day"), referrers)
         expired_before = int(time.time()) - settings.MASTHEAD_VIEW_CLAIM_RETENTION_SECONDS
         ViewClaim.objects.filter(expires__lt=expired_before).delete()
     # The cached totals of these articles are stale now that their views left the buffer.
@@ -240,14 +180,40 @@ def add_view_history(*, hourly: Counter, referrers: Counter | None = None) -> in
     for (article_id, _hour), views in hourly.items():
         totals[(article_id,)] += views
     with transaction.atomic():
-        _add_counts(ArticleHourlyViews, ("article_id", "hour"), hourly)
-        _add_counts(ArticleViewTotal, ("article_id",), totals)
-        _add_counts(ReferrerDailyViews, ("domain", "day"), referrers or Counter())
+        add_counts(ArticleHourlyViews, ("article_id", "hour"), hourly)
+        add_counts(ArticleViewTotal, ("article_id",), totals)
+        add_counts(ReferrerDailyViews, ("domain", "day"), referrers or Counter())
     cache.delete_many([TOTAL_CACHE_KEY.format(pk) for (pk,) in totals])
     return sum(totals.values())
 
 
 # --- the flusher thread ---------------------------------------------------------------
+
+# Other buffered counters (ad impressions and clicks) flush on the same thread and
+# at the same exit as views: register_flush(fn) from their AppConfig.ready().
+_extra_flushes: dict[str, Callable[[], object]] = {}
+
+
+def register_flush(name: str, flush: Callable[[], object]) -> None:
+    _extra_flushes[name] = flush
+
+
+def flush_all() -> None:
+    """Flush views and every registered counter; one failing does not stop the others."""
+    failures = []
+    for name, flush in [("views", flush_views), *_extra_flushes.items()]:
+        try:
+            flush()
+        except Exception as exc:
+            log.exception("flushing %s failed", name)
+            failures.append(exc)
+    if failures:
+        raise failures[0]
+
+
+def start_flusher() -> None:
+    """Make sure this process flushes its buffers every MASTHEAD_VIEW_FLUSH_SECONDS."""
+    _ensure_flusher(_process_state())
 
 
 def _ensure_flusher(state: dict) -> None:
@@ -269,10 +235,9 @@ def _ensure_flusher(state: dict) -> None:
 def _flush_loop(interval: float, stop: threading.Event) -> None:
     while not stop.wait(interval):
         try:
-            flush_views()
-        except Exception:
-            # The views stay buffered; the next round tries again.
-            log.exception("flushing views failed")
+            flush_all()
+        except Exception:  # noqa: S110 - flush_all logged it; what failed stays buffered
+            pass
         finally:
             connection.close()
 
@@ -288,9 +253,9 @@ def _final_flush() -> None:
     if flusher is not None:
         flusher[1].set()
     try:
-        flush_views()
+        flush_all()
     except Exception:
-        log.exception("the final flush of views failed")
+        log.exception("the final flush failed")
 
 
 def _register_final_flush() -> None:

@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+
+
+class AdsConfig(AppConfig):
+    name = "masthead.ads"
+    label = "ads"
+    verbose_name = "Advertising"
+    default_auto_field = "django.db.models.BigAutoField"
