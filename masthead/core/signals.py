@@ -9,7 +9,7 @@ masthead.core.pagecache.bump_generation() from their services.
 
 import functools
 
-from django.db.models.signals import post_delete, post_save
+from django.db.models.signals import m2m_changed, post_delete, post_save
 from taggit.models import Tag
 from wagtail.contrib.settings.models import BaseGenericSetting, BaseSiteSetting
 from wagtail.images import get_image_model
@@ -56,12 +56,17 @@ def _content_changed(sender, instance, **_kwargs) -> None:
 
 @functools.cache
 def _watched_models() -> tuple[type, ...]:
+    from masthead.ads.models import Campaign, Creative, Placement
     from masthead.newsroom.models import Author
 
     # Renditions are deliberately absent: they are created while pages render.
+    # Ads: placements and their eligibility are part of cached page markup.
     return (
         Page,
         Author,
+        Placement,
+        Campaign,
+        Creative,
         get_image_model(),
         BaseSiteSetting,
         BaseGenericSetting,
@@ -79,6 +84,14 @@ def connect() -> None:
     post_save.connect(_page_saved, dispatch_uid="pagecache-page-saved")
     post_save.connect(_content_saved, dispatch_uid="pagecache-content-saved")
     post_delete.connect(_content_changed, dispatch_uid="pagecache-content-deleted")
+    m2m_changed.connect(_relations_changed, dispatch_uid="pagecache-relations-changed")
+
+
+def _relations_changed(sender, instance, action, **kwargs) -> None:
+    # Admin forms save many-to-many choices (an ad's placements and sections) after the
+    # instance itself, so its post_save bump came too early for them.
+    if action.startswith("post_"):
+        _content_changed(sender, instance)
 
 
 def _content_saved(sender, instance, **kwargs) -> None:
