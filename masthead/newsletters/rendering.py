@@ -151,7 +151,7 @@ def _logo_url(publication) -> str:
 _HREF = re.compile(r'(href|src)="(/[^"]*)"')
 
 
-def _absolute_links(markup: str) -> str:
+def absolute_links(markup: str) -> str:
     return _HREF.sub(lambda m: f'{m.group(1)}="{settings.SITE_URL}{m.group(2)}"', markup)
 
 
@@ -176,7 +176,7 @@ def _sections(issue: Issue) -> list[dict]:
     for block in issue.sections:
         if block.block_type != "section":
             continue
-        markup = _absolute_links(expand_db_html(block.value["text"].source))
+        markup = absolute_links(expand_db_html(block.value["text"].source))
         sections.append(
             {
                 "heading": block.value.get("heading") or "",
@@ -203,6 +203,7 @@ def _inliner() -> css_inline.CSSInliner:
 
 def render_issue(issue: Issue) -> Rendered:
     """The mail of `issue`, the same for all subscribers (their links are placeholders)."""
+    from masthead.ads.serving import newsletter_ad
     from masthead.core.mail import header_text
 
     newsletter = issue.newsletter
@@ -234,6 +235,9 @@ def render_issue(issue: Issue) -> Rendered:
         "manage_url": MANAGE_PLACEHOLDER,
         "content_start": CONTENT_START,
         "content_end": CONTENT_END,
+        # After the content part, so the issue's web page (which has the site's own
+        # slots) never shows an ad frozen at sending time.
+        "ad": newsletter_ad(issue),
     }
     markup = render_to_string("newsletters/email/issue.html", context)
     text = render_to_string("newsletters/email/issue.txt", context)
