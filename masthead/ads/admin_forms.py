@@ -91,6 +91,9 @@ class CreativeForm(WagtailAdminModelForm):
             for name, field in self.fields.items():
                 if name != "active":
                     field.disabled = True
+        if "placements" in self.fields:
+            # The size matters when choosing: a banner drawn for 728 × 90 is cropped in a square.
+            self.fields["placements"].label_from_instance = lambda p: f"{p.name} ({p.size})"
         if "weight" in self.fields:
             self.fields["weight"].min_value = 1
             self.fields["weight"].max_value = 100
@@ -144,13 +147,11 @@ class ReportForm(forms.Form):
         queryset=Creative.objects.select_related("campaign").order_by("campaign__name", "name"),
         required=False,
         empty_label="All creatives",
-        help_text="Choose a creative to see it alone.",
     )
     start = forms.DateField(label="From", widget=forms.DateInput(attrs={"type": "date"}))
     end = forms.DateField(
         label="To",
         widget=forms.DateInput(attrs={"type": "date"}),
-        help_text="Days are UTC days, both ends included.",
     )
 
     def clean(self):

@@ -8,13 +8,14 @@ import dataclasses
 import django_filters
 from django.http import StreamingHttpResponse
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.http import urlencode
 from django.views import View
 from django.views.generic import TemplateView
 from wagtail.admin import messages
 from wagtail.admin.filters import WagtailFilterSet
-from wagtail.admin.ui.tables import BooleanColumn, Column, DateColumn, StatusTagColumn, TitleColumn
+from wagtail.admin.ui.tables import BooleanColumn, Column, StatusTagColumn, TitleColumn
 from wagtail.admin.views import generic
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.views.generic.permissions import PermissionCheckedMixin
@@ -32,6 +33,11 @@ CREATIVES = "ads_creatives"
 PLACEMENTS = "ads_placements"
 REPORTS = "ads_reports"
 STATUS_LABELS = dict(reports.STATUS_CHOICES)
+
+
+def when(moment) -> str:
+    # Absolute dates: a schedule read as "3 weeks ago" or "just now" hides when it ends.
+    return timezone.localtime(moment).strftime("%-d %b %Y %H:%M")
 
 
 class CampaignFilterSet(WagtailFilterSet):
@@ -76,8 +82,18 @@ class CampaignIndexView(generic.IndexView):
                 accessor=lambda c: STATUS_LABELS[reports.status_of(c)],
                 primary=lambda c: reports.status_of(c) == "running",
             ),
-            DateColumn("starts_at", label="Starts", sort_key="starts_at"),
-            DateColumn("ends_at", label="Ends", sort_key="ends_at"),
+            Column(
+                "starts_at",
+                label="Starts",
+                accessor=lambda c: when(c.starts_at),
+                sort_key="starts_at",
+            ),
+            Column(
+                "ends_at",
+                label="Ends",
+                accessor=lambda c: when(c.ends_at) if c.ends_at else "Until stopped",
+                sort_key="ends_at",
+            ),
             Column("weight", label="Weight", sort_key="weight"),
             Column(
                 "impressions_today",

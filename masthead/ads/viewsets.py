@@ -77,6 +77,7 @@ class CreativeViewSet(AdsModelViewSet):
             FieldRowPanel([FieldPanel("weight"), FieldPanel("active")]),
             FieldPanel(
                 "link_url",
+                heading="Link URL",
                 help_text="Where a click goes (http or https). Image and HTML ads.",
             ),
             MultiFieldPanel(
@@ -159,6 +160,6 @@ class ReportViewSet(ViewSet):
 
 class AdvertisingMenu(ViewSetGroup):
     menu_label = "Advertising"
-    menu_icon = "pick"
+    menu_icon = "media"
     menu_order = 240
     items = (CampaignViewSet, CreativeViewSet, PlacementViewSet, ReportViewSet)

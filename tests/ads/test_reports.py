@@ -85,7 +85,7 @@ def test_report_page_for_a_campaign(admin_client, counted):
     assert response.status_code == 200
     page = response.content.decode()
     assert "Per creative" in page and "Unseen" in page
-    assert "1900" in page and "0.32%" in page and "—" in page
+    assert "1,900" in page and "0.32%" in page and "—" in page
     assert "<svg" in page and "Impressions" in page
     assert "start=2026-03-01" in page and EXPORT in page  # the export link keeps the choice
 
@@ -101,7 +101,7 @@ def test_report_defaults_to_the_last_thirty_days(admin_client, counted):
     assert (
         len(rows) == 30 and rows[-1].day == today and rows[0].day == today - dt.timedelta(days=29)
     )
-    assert "123456" in response.content.decode()
+    assert "123,456" in response.content.decode()
     assert response.context["breakdown"] == []
 
 

@@ -75,6 +75,7 @@ class DemoSummary:
     comments: int = 0
     newsletters: int = 0
     donations: int = 0
+    ads: int = 0
 
     @property
     def created_anything(self) -> bool:
@@ -352,6 +353,9 @@ def build_demo(*, articles: int = content.DEFAULT_ARTICLE_COUNT) -> DemoSummary:
     from masthead.support.demo import load_demo as load_demo_support
 
     summary.donations = load_demo_support()
+    from masthead.ads.demo import load_demo as load_demo_ads
+
+    summary.ads = load_demo_ads()
     summary.total_articles = ArticlePage.objects.live().count()
     return summary
 
