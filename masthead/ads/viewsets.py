@@ -87,7 +87,7 @@ class CreativeViewSet(AdsModelViewSet):
                 "of it for readers who cannot see it.",
             ),
             MultiFieldPanel(
-                [FieldPanel("html")],
+                [FieldPanel("html", heading="HTML")],
                 heading="HTML ad",
                 help_text="Text formatting and https images only: links, scripts, styles and "
                 "classes are removed when you save. The whole ad links to the address above.",
