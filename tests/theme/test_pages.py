@@ -61,7 +61,9 @@ def test_base_layout_landmarks_nav_search_footer_and_connect(client, publication
     )
     assert "Published by the Harbour Ledger cooperative." in doc.text
     toggle = doc.one("button", class_="theme-toggle")
-    assert "hidden" in toggle.attrs and toggle.get("aria-pressed") == "false"
+    # Hidden by CSS until the head script marks <html class="js">: no shift when it appears.
+    assert "hidden" not in toggle.attrs and toggle.get("aria-pressed") == "false"
+    assert "Before first paint" not in doc.text  # the template comment stays a comment
 
 
 def test_rss_link_and_connect_box_follow_settings(client, publication, news):

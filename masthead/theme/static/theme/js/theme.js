@@ -20,7 +20,6 @@
     });
     prefersDark.addEventListener("change", sync);
     sync();
-    toggle.hidden = false;
   }
 
   // Delegated, so videos in articles appended by continue-reading work too.
