@@ -62,20 +62,29 @@ def eligible_creatives(
 
 
 def _placements(kind: str, section_id: int | None, allow_tags: bool) -> list[Placement]:
+    from .serving import campaigns_over_daily_cap  # serving builds on this module
+
     placements = Placement.objects.filter(kind=kind, enabled=True).prefetch_related("sections")
     shown = []
     for placement in placements:
         sections = {s.pk for s in placement.sections.all()}
         if sections and section_id not in sections:
             continue
-        if eligible_creatives(placement, section_id, allow_tags=allow_tags).exists():
+        campaigns = set(
+            eligible_creatives(placement, section_id, allow_tags=allow_tags).values_list(
+                "campaign", flat=True
+            )
+        )
+        # A campaign that filled today's cap leaves its slot empty: render no box for it.
+        if campaigns - campaigns_over_daily_cap(campaigns):
             shown.append(placement)
     return shown
 
 
 def placements_for(kind: str, section_id: int | None, *, allow_tags: bool) -> list[Placement]:
     """The enabled placements of `kind` a page of `section_id` renders: those restricted to
-    no section or to this one, with at least one creative that may run there now.  An empty
+    no section or to this one, with at least one creative that may run there now (its
+    campaign below today's impression cap).  An empty
     slot renders nothing.  Memoised per content generation (ads admin edits bump it, and
     the scheduler bumps it when a campaign starts or ends)."""
     return per_generation(

@@ -64,3 +64,21 @@ def test_short_article_has_no_in_article_ad(client, news, ads_settings):
     placement = make_placement(Placement.Kind.IN_ARTICLE, paragraph=3)
     make_creative(make_campaign(), [placement])
     assert _slots(client.get(short.url).content.decode()) == []
+
+
+def test_a_campaign_at_its_daily_cap_leaves_no_box(client, article, ads_settings):
+    from masthead.ads.models import CreativeDailyStats
+    from masthead.ads.serving import unix_day
+
+    campaign = make_campaign(daily_impression_cap=100)
+    creative = make_creative(campaign, [make_placement(Placement.Kind.SIDEBAR)])
+    stats = CreativeDailyStats.objects.create(
+        creative=creative, day=unix_day(timezone.now()), impressions=99
+    )
+    assert len(_slots(client.get(article.url).content.decode())) == 1
+    stats.impressions = 100
+    stats.save()
+    from masthead.core.pagecache import bump_generation
+
+    bump_generation()  # what the scheduler's ads.watch_schedule does when the cap fills
+    assert _slots(client.get(article.url).content.decode()) == []
