@@ -40,7 +40,7 @@ class Command(BaseCommand):
                     f"sections, {summary.authors} authors, {summary.articles} articles and "
                     f"{summary.images} images, with {summary.views:,} past views and "
                     f"{summary.comments} comments, {summary.newsletters} newsletters, "
-                    f"{summary.donations} donations; "
+                    f"{summary.donations} donations, {summary.ads} ad creatives; "
                     f"{summary.total_articles} live articles in all."
                 )
             )
