@@ -6,3 +6,13 @@ class AdsConfig(AppConfig):
     label = "ads"
     verbose_name = "Advertising"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from masthead.metrics import services
+
+        from . import counting
+
+        # Impressions and clicks flush with the views: on the server's flusher thread,
+        # at its exit, and on the worker's schedule.  Each flush also prunes expired
+        # claims and old cap rows, so no job of its own is needed.
+        services.register_flush("ads", counting.flush_ads)
