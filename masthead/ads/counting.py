@@ -18,7 +18,6 @@ Visitors are never stored: only truncated hashes salted with the day's secret
 
 import datetime as dt
 import hashlib
-import threading
 import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass
@@ -28,7 +27,7 @@ from django.db import connection, transaction
 
 from masthead.core.memo import per_generation
 from masthead.metrics import services as metrics
-from masthead.metrics.buffer import InProcessBuffer, LocalClaims, RedisBuffer, ViewBuffer
+from masthead.metrics.buffer import LocalClaims, ViewBuffer
 from masthead.metrics.counting import chunks, claim_visitors, split_rounds
 
 from .models import AdClaim, Campaign, Creative, CreativeDailyStats, VisitorCapCount
@@ -66,36 +65,17 @@ class AdEvent:
 
 # --- per-process state ------------------------------------------------------------------
 
-_lock = threading.Lock()
-
 
 def _state() -> dict:
-    # Kept inside the metrics process state, so it is rebuilt in a forked child and
-    # forgotten by metrics.services.reset_process_state() together with the views'.
-    state = metrics._process_state()
-    ads = state.get("ads")
-    if ads is None:
-        with _lock:
-            ads = state.get("ads")
-            if ads is None:
-                ads = state["ads"] = {"buffer": _make_buffer(), "claims": LocalClaims()}
-    return ads
-
-
-def _make_buffer() -> ViewBuffer:
-    """The same choice as the views' buffer (settings.MASTHEAD_VIEW_BUFFER, else Redis when
-    the default cache is Redis, else memory), under a prefix of its own."""
-    choice = settings.MASTHEAD_VIEW_BUFFER
-    if not choice:
-        cache_settings = settings.CACHES["default"]
-        if cache_settings["BACKEND"].endswith("RedisCache"):
-            location = cache_settings["LOCATION"]
-            choice = location[0] if isinstance(location, list | tuple) else location
-        else:
-            choice = "memory"
-    if choice == "memory":
-        return InProcessBuffer()
-    return RedisBuffer(choice, prefix=settings.MASTHEAD_AD_REDIS_PREFIX, event_type=AdEvent)
+    return metrics.process_local(
+        "ads",
+        lambda: {
+            "buffer": metrics.make_buffer(
+                prefix=settings.MASTHEAD_AD_REDIS_PREFIX, event_type=AdEvent
+            ),
+            "claims": LocalClaims(),
+        },
+    )
 
 
 def ad_buffer() -> ViewBuffer:

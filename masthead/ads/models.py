@@ -175,11 +175,14 @@ class Creative(models.Model):
         return self.name
 
 
-@register_setting(icon="pick")
+@register_setting(icon="media")
 class AdsSettings(SettingPerGeneration, BaseSiteSetting):
     enabled = models.BooleanField(default=True, help_text="Untick to show no ads anywhere.")
-    label = models.CharField(max_length=40, default="Advertisement")
+    label = models.CharField(
+        max_length=40, default="Advertisement", help_text="The word shown above every ad."
+    )
     allow_third_party_tags = models.BooleanField(
+        "Allow third-party ad tags",
         default=False,
         help_text="Run third-party ad tags (scripts from ad networks). Off keeps every ad "
         "on this site's own servers: no third-party requests, no tracking by ad networks.",

@@ -43,7 +43,10 @@ def _process_state() -> dict:
     return _state
 
 
-def _make_buffer() -> ViewBuffer:
+def make_buffer(*, prefix: str, event_type=ViewEvent) -> ViewBuffer:
+    """A buffer for `event_type`: MASTHEAD_VIEW_BUFFER's choice, else Redis when the default
+    cache is Redis, else this process's memory.  Other counters (ads) use it too, under
+    a Redis prefix of their own."""
     choice = settings.MASTHEAD_VIEW_BUFFER
     if not choice:
         cache_settings = settings.CACHES["default"]
@@ -54,7 +57,22 @@ def _make_buffer() -> ViewBuffer:
             choice = "memory"
     if choice == "memory":
         return InProcessBuffer()
-    return RedisBuffer(choice, prefix=settings.MASTHEAD_VIEW_REDIS_PREFIX)
+    return RedisBuffer(choice, prefix=prefix, event_type=event_type)
+
+
+def _make_buffer() -> ViewBuffer:
+    return make_buffer(prefix=settings.MASTHEAD_VIEW_REDIS_PREFIX)
+
+
+def process_local(name: str, factory: Callable[[], object]):
+    """State another counter keeps beside the views' in this process: rebuilt in a forked
+    child and forgotten by reset_process_state()."""
+    state = _process_state()
+    if name not in state:
+        with _state_lock:
+            if name not in state:
+                state[name] = factory()
+    return state[name]
 
 
 def view_buffer() -> ViewBuffer:

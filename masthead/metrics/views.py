@@ -24,7 +24,7 @@ _DOMAIN = re.compile(
     r"^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)+$"
 )
 # Exactly what views.js sends (URLSearchParams keeps this order); anything else is refused.
-_BEACON_BODY = re.compile(rb"^a=(?P<a>[0-9]{1,20})(?:&r=(?P<r>[A-Za-z0-9.-]{1,253}))?$")
+_BEACON_BODY = re.compile(rb"^a=(?P<a>[0-9]{1,20})(?:&r=(?P<r>[A-Za-z0-9.-]{1,253}))?\Z")
 PIXEL = base64.b64decode("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7")
 
 

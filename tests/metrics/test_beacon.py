@@ -63,6 +63,7 @@ def test_wrong_methods_are_refused(client, method, status):
         ("a={pk}&a={pk}&a={pk}&a={pk}&a={pk}", 400),
         ("\x00\xff garbage", 400),
         ("r=example.com", 400),
+        ("a={pk}\n", 400),
         ("a=" + "1" * 600, 413),
         ("a={pk}&r=" + "x" * 600, 413),
         ("a=987654", 404),
