@@ -1,5 +1,6 @@
 """Operating the embedded default: server arguments, the worker loop, first-run set-up."""
 
+import hashlib
 import os
 import shutil
 import sys
@@ -71,10 +72,34 @@ def server_command(
     raise ValueError(f"unknown server {server!r}; choose one of {', '.join(SERVERS)}")
 
 
+def static_sources_fingerprint() -> str:
+    """A hash of every static source file's path, size and modification time."""
+    from django.contrib.staticfiles.finders import get_finders
+
+    digest = hashlib.sha256()
+    for finder in get_finders():
+        for path, storage in sorted(finder.list([]), key=lambda item: item[0]):
+            stat = os.stat(storage.path(path))
+            digest.update(f"{path}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
+    return digest.hexdigest()
+
+
 def ensure_static_collected() -> None:
-    manifest = Path(settings.STATIC_ROOT) / "staticfiles.json"
-    if not manifest.exists() or os.environ.get("MASTHEAD_COLLECTSTATIC") == "always":
+    """Collect static files when they were never collected or any source changed since
+    (an upgrade): pages must never name a file the manifest does not know."""
+    root = Path(settings.STATIC_ROOT)
+    manifest = root / "staticfiles.json"
+    stamp = root / ".sources-fingerprint"
+    fingerprint = static_sources_fingerprint()
+    current = (
+        manifest.exists()
+        and stamp.exists()
+        and stamp.read_text() == fingerprint
+        and os.environ.get("MASTHEAD_COLLECTSTATIC") != "always"
+    )
+    if not current:
         call_command("collectstatic", interactive=False, verbosity=0)
+        stamp.write_text(fingerprint)
 
 
 def start_scheduler(*, interval: float, stop: threading.Event) -> threading.Thread:
