@@ -100,6 +100,10 @@ def ensure_static_collected() -> None:
     if not current:
         call_command("collectstatic", interactive=False, verbosity=0)
         stamp.write_text(fingerprint)
+        # Cached pages name the old files; render them again with the new ones.
+        from masthead.core.pagecache import bump_generation
+
+        bump_generation()
 
 
 def start_scheduler(*, interval: float, stop: threading.Event) -> threading.Thread:
