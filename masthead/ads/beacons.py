@@ -12,7 +12,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 
-from masthead.core.http import client_ip, is_cross_site
+from masthead.core.http import client_ip, is_cross_site, no_store, small_body
 from masthead.metrics.bots import is_not_a_reader
 
 from . import counting
@@ -29,16 +29,11 @@ _HOUSE_TARGETS = {
 }
 
 
-def _status(code: int) -> HttpResponse:
-    response = HttpResponse(status=code)
-    response["Cache-Control"] = "no-store"
-    return response
+_status = no_store
 
 
 def _not_allowed(allow: str) -> HttpResponse:
-    response = _status(405)
-    response["Allow"] = allow
-    return response
+    return no_store(405, allow=allow)
 
 
 def _user_agent(request: HttpRequest) -> str:
@@ -50,15 +45,9 @@ def impression(request: HttpRequest) -> HttpResponse:
     """POST c=<creative id>&p=<placement id>: count one viewable impression, answer 204."""
     if request.method != "POST":
         return _not_allowed("POST")
-    try:
-        declared = int(request.META.get("CONTENT_LENGTH") or 0)
-    except ValueError:
-        return _status(400)
-    if declared > MAX_BODY_BYTES:
-        return _status(413)
-    body = request.read(MAX_BODY_BYTES + 1)
-    if len(body) > MAX_BODY_BYTES:
-        return _status(413)
+    body = small_body(request, MAX_BODY_BYTES)
+    if isinstance(body, int):
+        return _status(body)
     fields = _BEACON_BODY.match(body)
     if fields is None:
         return _status(400)

@@ -17,6 +17,7 @@ Visitors are never stored: only truncated hashes salted with the day's secret
 """
 
 import datetime as dt
+import functools
 import hashlib
 import time
 from collections import Counter, defaultdict
@@ -125,7 +126,7 @@ def _hash(*parts: str) -> str:
     return hashlib.sha256("\x00".join(parts).encode()).hexdigest()[:32]
 
 
-def _record(
+def record_event(
     kind: str,
     *,
     creative_id: int,
@@ -133,8 +134,11 @@ def _record(
     placement_id: int,
     ip: str,
     user_agent: str,
-    at: float | None,
+    at: float | None = None,
 ) -> bool:
+    """Buffer one impression or click unless this process saw the same one within the
+    window; returns whether it was buffered.  The caller has checked the request is a
+    reader's.  A double click counts once, like a repeated impression."""
     now = int(time.time() if at is None else at)
     day = dt.datetime.fromtimestamp(now, tz=dt.UTC).date()
     salt = metrics.salt_for(day)
@@ -148,47 +152,8 @@ def _record(
     return True
 
 
-def record_impression(
-    *,
-    creative_id: int,
-    campaign_id: int,
-    placement_id: int,
-    ip: str,
-    user_agent: str,
-    at: float | None = None,
-) -> bool:
-    """Buffer one impression unless this process saw the same one within the window;
-    returns whether it was buffered.  The caller has checked the request is a reader's."""
-    return _record(
-        IMPRESSION,
-        creative_id=creative_id,
-        campaign_id=campaign_id,
-        placement_id=placement_id,
-        ip=ip,
-        user_agent=user_agent,
-        at=at,
-    )
-
-
-def record_click(
-    *,
-    creative_id: int,
-    campaign_id: int,
-    placement_id: int,
-    ip: str,
-    user_agent: str,
-    at: float | None = None,
-) -> bool:
-    """Buffer one click, as record_impression does (a double click counts once)."""
-    return _record(
-        CLICK,
-        creative_id=creative_id,
-        campaign_id=campaign_id,
-        placement_id=placement_id,
-        ip=ip,
-        user_agent=user_agent,
-        at=at,
-    )
+record_impression = functools.partial(record_event, IMPRESSION)
+record_click = functools.partial(record_event, CLICK)
 
 
 # --- flushing -----------------------------------------------------------------------------

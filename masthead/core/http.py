@@ -4,7 +4,7 @@ import json
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 
 # request.META rather than request.headers throughout: building the headers
 # mapping costs more than the rest of a view beacon's own work.
@@ -53,3 +53,25 @@ def submitted_data(request: HttpRequest):
 def signed_in_user(request: HttpRequest):
     user = getattr(request, "user", None)
     return user if user is not None and user.is_authenticated else None
+
+
+def no_store(status: int, *, allow: str = "") -> HttpResponse:
+    """An empty answer nobody may cache (beacons); `allow` lists methods for a 405."""
+    response = HttpResponse(status=status)
+    response["Cache-Control"] = "no-store"
+    if allow:
+        response["Allow"] = allow
+    return response
+
+
+def small_body(request: HttpRequest, limit: int) -> bytes | int:
+    """The body when it is at most `limit` bytes, without reading more than that; else the
+    status to answer: 400 for a malformed Content-Length, 413 for a body too large."""
+    try:
+        declared = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return 400
+    if declared > limit:
+        return 413
+    body = request.read(limit + 1)
+    return 413 if len(body) > limit else body

@@ -12,7 +12,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
-from masthead.core.http import client_ip, is_cross_site
+from masthead.core.http import client_ip, is_cross_site, no_store, small_body
 
 from . import selectors, services
 from .bots import is_not_a_reader
@@ -28,10 +28,7 @@ _BEACON_BODY = re.compile(rb"^a=(?P<a>[0-9]{1,20})(?:&r=(?P<r>[A-Za-z0-9.-]{1,25
 PIXEL = base64.b64decode("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7")
 
 
-def _status(code: int) -> HttpResponse:
-    response = HttpResponse(status=code)
-    response["Cache-Control"] = "no-store"
-    return response
+_status = no_store
 
 
 def _referrer_domain(raw: str, request: HttpRequest) -> str:
@@ -68,15 +65,9 @@ def beacon(request: HttpRequest) -> HttpResponse:
         response = _status(405)
         response["Allow"] = "POST"
         return response
-    try:
-        declared = int(request.META.get("CONTENT_LENGTH") or 0)
-    except ValueError:
-        return _status(400)
-    if declared > MAX_BODY_BYTES:
-        return _status(413)
-    body = request.read(MAX_BODY_BYTES + 1)
-    if len(body) > MAX_BODY_BYTES:
-        return _status(413)
+    body = small_body(request, MAX_BODY_BYTES)
+    if isinstance(body, int):
+        return _status(body)
     fields = _BEACON_BODY.match(body)
     if fields is None:
         return _status(400)
