@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "masthead.staffauth",
     "masthead.support",
     "masthead.ads",
+    "masthead.porting",
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",

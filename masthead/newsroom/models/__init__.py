@@ -1,5 +1,13 @@
 from .authors import Author
-from .pages import ArticleAuthor, ArticlePage, ArticleTag, Correction, HomePage, SectionPage
+from .pages import (
+    ArticleAuthor,
+    ArticlePage,
+    ArticleTag,
+    Correction,
+    HomePage,
+    SectionPage,
+    StandardPage,
+)
 from .site_settings import SOCIAL_NETWORKS, PublicationSettings
 
 __all__ = [
@@ -12,4 +20,5 @@ __all__ = [
     "HomePage",
     "PublicationSettings",
     "SectionPage",
+    "StandardPage",
 ]

@@ -65,7 +65,7 @@ class HomePage(CheapViewRestrictions, DirectChildRoute, Page):
         )
 
     content_panels = [*Page.content_panels, FieldPanel("intro")]
-    subpage_types = ["newsroom.SectionPage"]
+    subpage_types = ["newsroom.SectionPage", "newsroom.StandardPage"]
     parent_page_types = ["wagtailcore.Page"]
     max_count_per_parent = 1
 
@@ -120,6 +120,26 @@ class SectionPage(CheapViewRestrictions, DirectChildRoute, Page):
             self.articles().for_listing(), request.GET.get("page"), settings.MASTHEAD_PAGE_SIZE
         )
         return context
+
+
+class StandardPage(CheapViewRestrictions, Page):
+    """A page outside the news flow: About us, Contact, Ethics policy (and the pages an
+    imported WordPress or Ghost site had)."""
+
+    intro = models.TextField(blank=True, max_length=600)
+    body = StreamField(ArticleBodyBlock(), blank=True)
+
+    content_panels = [*Page.content_panels, FieldPanel("intro"), FieldPanel("body")]
+    search_fields = [
+        *Page.search_fields,
+        index.SearchField("intro"),
+        index.SearchField("body"),
+    ]
+    subpage_types: list[str] = []
+    parent_page_types = ["newsroom.HomePage"]
+
+    class Meta:
+        verbose_name = "Standard page"
 
 
 class ArticleTag(TaggedItemBase):

@@ -1,0 +1,29 @@
+"""masthead import {wordpress,ghost,masthead} FILE [--dry-run] [--no-download]"""
+
+from django.core.management.base import BaseCommand, CommandError
+
+from masthead.porting.sources import IMPORTERS, importer_class
+
+
+class Command(BaseCommand):
+    help = "Import a WordPress (WXR), Ghost (JSON) or Masthead export; safe to run again."
+
+    def add_arguments(self, parser):
+        parser.add_argument("source", choices=sorted(IMPORTERS))
+        parser.add_argument("file")
+        parser.add_argument(
+            "--dry-run", action="store_true", help="Show the report without writing anything."
+        )
+        parser.add_argument(
+            "--no-download",
+            action="store_true",
+            help="Do not download images and attachments; record their original URLs.",
+        )
+
+    def handle(self, *args, source, file, dry_run, no_download, **options):
+        importer = importer_class(source)(file, dry_run=dry_run, download=not no_download)
+        try:
+            report = importer.run()
+        except FileNotFoundError as exc:
+            raise CommandError(f"no such file: {exc.filename}") from exc
+        self.stdout.write(report.as_text())
