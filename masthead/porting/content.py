@@ -474,8 +474,22 @@ class _Converter:
         self.flush()
         if "kg-bookmark-card" in classes:
             self.bookmark(tag)
+        elif "kg-callout-card" in classes:
+            # Ghost's callout: the emoji and its text read as one paragraph.
+            parts = [tag.find(class_="kg-callout-emoji"), tag.find(class_="kg-callout-text")]
+            if all(part is not None for part in parts):
+                self.paragraph(" ".join(part.decode_contents() for part in parts))
+            else:
+                self.walk(tag.children)
+                self.flush()
         elif name in {"h1", "h2", "h3", "h4", "h5", "h6"}:
             self.heading(tag)
+        elif name in {"ul", "ol"} and (
+            tag.find("figure") or (tag.find("img") and not text_of(tag))
+        ):
+            # An old gallery (ul.blocks-gallery-grid, ul.wp-block-gallery): its images, not a list.
+            self.walk(tag.children)
+            self.flush()
         elif name in {"ul", "ol"}:
             self.rich_list(tag)
         elif name == "blockquote":

@@ -99,5 +99,5 @@ def _collect_text(node, parts: list[str]) -> None:
         parts.append("• ")
     for child in node.children:
         _collect_text(child, parts)
-    if block:
+    if block and node.name != "li":
         parts.append("\n\n" if node.name in {"p", "blockquote", "pre", "table"} else "\n")
