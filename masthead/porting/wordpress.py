@@ -373,7 +373,10 @@ class WordPressImporter(Importer):
         self.report.created("views")
 
     def redirects(self, item: wxr.Item, page) -> None:
-        for old in (item.link, f"/?p={item.post_id}" if item.post_id else ""):
+        # WordPress answers /?p=ID for posts and /?page_id=ID for pages, whatever the
+        # permalink setting, and old links and feeds use them.
+        query = "page_id" if item.post_type == "page" else "p"
+        for old in (item.link, f"/?{query}={item.post_id}" if item.post_id else ""):
             if not old:
                 continue
             redirect = pages.add_redirect(old, page)

@@ -290,6 +290,7 @@ def test_old_urls_redirect(imported, client):
     response = client.get("/about-us/")
     assert response.status_code == 301 and response["Location"] == about.url
     assert Redirect.objects.filter(old_path="/?p=11", redirect_page=ferry).exists()
+    assert Redirect.objects.filter(old_path="/?page_id=20", redirect_page=about).exists()
     # Drafts get no redirect: there is nothing to send readers to yet.
     assert not Redirect.objects.filter(redirect_page=article("Half written")).exists()
 
