@@ -31,15 +31,12 @@ different for another publication's.  An export without users falls back to
 the site title.
 """
 
-import datetime as dt
 import html as html_lib
-import json
 import logging
 from collections import defaultdict
 from collections.abc import Iterator
 from urllib.parse import urlsplit
 
-import ijson
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.text import slugify
@@ -58,170 +55,22 @@ from masthead.newsroom.models import ArticlePage, Author, SectionPage
 from . import pages
 from .base import Importer, Skip, Step
 from .fetch import FetchError, ImageFetcher
+from .ghost_file import (
+    as_text,
+    ghost_time,
+    lexical_paragraphs,
+    mobiledoc_paragraphs,
+    paragraphs_to_blocks,
+    read_small_tables,
+    sort_key,
+    stream_table,
+)
 from .ledger import Ledger
 
 log = logging.getLogger(__name__)
 
 SOURCE = "import:ghost"  # ListSubscription.source of every imported consent
 GHOST_URL = "__GHOST_URL__"  # Ghost 4+ writes its own site URL as this placeholder
-# Where the tables live: Ghost 2-5 wrap the export in a list, some Ghost 1 exports in
-# an object, Ghost 0.x put meta and data at the top.
-DATA_PREFIXES = ("db.item.data", "db.data", "data")
-# Kept in memory as id maps (small even for large sites); posts, members and
-# comments are streamed.
-SMALL_TABLES = (
-    "users",
-    "roles",
-    "roles_users",
-    "tags",
-    "posts_tags",
-    "posts_authors",
-    "posts_meta",
-    "newsletters",
-    "members_newsletters",
-    "settings",
-)
-# Only these columns of the small tables are kept.
-KEEP = {
-    "posts_meta": ("post_id", "feature_image_alt", "feature_image_caption"),
-    "posts_tags": ("post_id", "tag_id", "sort_order"),
-    "posts_authors": ("post_id", "author_id", "sort_order"),
-    "members_newsletters": ("member_id", "newsletter_id"),
-}
-GHOST_TABLES = {"posts", "users", "tags", "posts_tags", "settings"}
-
-
-class GhostExportError(ValueError):
-    """The file cannot be imported at all (not JSON, not a Ghost export)."""
-
-
-def _text(value, limit: int | None = None) -> str:
-    text = value if isinstance(value, str) else ("" if value is None else str(value))
-    return text[:limit] if limit else text
-
-
-def _time(value) -> dt.datetime | None:
-    """A Ghost time: ISO 8601 text (UTC), or milliseconds since 1970 in Ghost 0.x."""
-    if value in (None, ""):
-        return None
-    try:
-        if isinstance(value, int | float):
-            return dt.datetime.fromtimestamp(value / 1000, tz=dt.UTC)
-        parsed = dt.datetime.fromisoformat(str(value).strip().replace("Z", "+00:00"))
-    except (ValueError, OverflowError, OSError):
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
-
-
-def _sort_key(row: dict):
-    order = row.get("sort_order")
-    return order if isinstance(order, int | float) else 0
-
-
-# --- reading the file -------------------------------------------------------------
-
-
-def read_small_tables(path) -> tuple[str, dict[str, list[dict]]]:
-    """One full pass over the file: check it is JSON and a Ghost export, and return
-    (the prefix of its data object, the small tables).  Raises GhostExportError."""
-    wanted = {
-        f"{prefix}.{table}.item": (prefix, table)
-        for prefix in DATA_PREFIXES
-        for table in SMALL_TABLES
-    }
-    tables: dict[str, list[dict]] = {table: [] for table in SMALL_TABLES}
-    seen_tables: dict[str, set[str]] = defaultdict(set)
-    builder = building = None
-    try:
-        with open(path, "rb") as stream:
-            for prefix, event, value in ijson.parse(stream, use_float=True):
-                if prefix == "" and event not in ("start_map", "map_key", "end_map"):
-                    raise GhostExportError("this is not a Ghost export (not a JSON object)")
-                if event == "map_key" and prefix in DATA_PREFIXES:
-                    seen_tables[prefix].add(value)
-                if building is not None:
-                    builder.event(event, value)
-                    if event == "end_map" and prefix == building[0]:
-                        table = building[1]
-                        row = builder.value
-                        if table in KEEP:
-                            row = {key: row.get(key) for key in KEEP[table]}
-                        tables[table].append(row)
-                        building = None
-                    continue
-                if event == "start_map" and prefix in wanted:
-                    builder = ijson.ObjectBuilder()
-                    builder.event(event, value)
-                    building = (prefix, wanted[prefix][1])
-    except ijson.JSONError as exc:
-        raise GhostExportError(f"the file is not valid JSON ({exc})") from None
-    except UnicodeDecodeError:
-        raise GhostExportError("the file is not UTF-8 text") from None
-    found = [p for p in DATA_PREFIXES if seen_tables[p] & GHOST_TABLES]
-    if not found:
-        raise GhostExportError(
-            "this is not a Ghost export: no db/data object with posts, tags or users"
-        )
-    return found[0], tables
-
-
-def stream_table(path, data_prefix: str, table: str) -> Iterator[dict]:
-    with open(path, "rb") as stream:
-        for row in ijson.items(stream, f"{data_prefix}.{table}.item", use_float=True):
-            if isinstance(row, dict):
-                yield row
-
-
-# --- body text from Ghost's editor formats -----------------------------------------
-
-
-def lexical_paragraphs(document: str) -> list[str]:
-    """The text of each top-level block of a Lexical document (Ghost 5's editor)."""
-    try:
-        root = json.loads(document)["root"]
-    except (ValueError, TypeError, KeyError):
-        return []
-
-    def texts(node) -> Iterator[str]:
-        if isinstance(node, dict):
-            if isinstance(node.get("text"), str):
-                yield node["text"]
-            for child in node.get("children") or ():
-                yield from texts(child)
-
-    return [t for t in ("".join(texts(block)).strip() for block in root.get("children") or ()) if t]
-
-
-def mobiledoc_paragraphs(document: str) -> list[str]:
-    """The text of each markup and list section of a Mobiledoc document (Ghost 1-4)."""
-    try:
-        doc = json.loads(document)
-        sections = doc["sections"]
-    except (ValueError, TypeError, KeyError):
-        return []
-
-    def marker_text(markers) -> str:
-        return "".join(
-            m[3]
-            for m in markers or ()
-            if isinstance(m, list) and len(m) > 3 and isinstance(m[3], str)
-        )
-
-    out = []
-    for section in sections:
-        if not isinstance(section, list) or not section:
-            continue
-        if section[0] == 1 and len(section) > 2:  # markup section: [1, tag, markers]
-            out.append(marker_text(section[2]))
-        elif section[0] == 3 and len(section) > 2:  # list section: [3, tag, [markers...]]
-            out += [marker_text(item) for item in section[2] or ()]
-    return [t.strip() for t in out if t.strip()]
-
-
-def paragraphs_to_blocks(paragraphs: list[str]) -> list:
-    return [("paragraph", f"<p>{html_lib.escape(text)}</p>") for text in paragraphs]
-
-
 # --- the importer -------------------------------------------------------------------
 
 
@@ -276,8 +125,8 @@ class GhostImporter(Importer):
         return Step("comment", self._label(comment, None), lambda: self._comment(comment))
 
     def _label(self, row: dict, field: str | None) -> str:
-        label = _text(row.get("id"), 40)
-        name = _text(row.get(field), 60) if field else ""
+        label = as_text(row.get("id"), 40)
+        name = as_text(row.get(field), 60) if field else ""
         return f"{label} {name}".strip()
 
     def _index(self, tables: dict[str, list[dict]]) -> None:
@@ -287,10 +136,10 @@ class GhostImporter(Importer):
         self.newsletters = tables["newsletters"]
         self.settings = {s.get("key"): s.get("value") for s in tables["settings"]}
         self.post_tags: dict[str, list[str]] = defaultdict(list)
-        for link in sorted(tables["posts_tags"], key=_sort_key):
+        for link in sorted(tables["posts_tags"], key=sort_key):
             self.post_tags[str(link["post_id"])].append(str(link["tag_id"]))
         self.post_authors: dict[str, list[str]] = defaultdict(list)
-        for link in sorted(tables["posts_authors"], key=_sort_key):
+        for link in sorted(tables["posts_authors"], key=sort_key):
             self.post_authors[str(link["post_id"])].append(str(link["author_id"]))
         self.post_meta = {str(m["post_id"]): m for m in tables["posts_meta"]}
         self.member_lists: dict[str, list[str]] = defaultdict(list)
@@ -306,13 +155,13 @@ class GhostImporter(Importer):
             if str(link.get("role_id")) in owner_roles
         ]
         candidates = [self.users[i] for i in owners if i in self.users] + sorted(
-            self.users.values(), key=lambda u: (_text(u.get("created_at")), _text(u.get("id")))
+            self.users.values(), key=lambda u: (as_text(u.get("created_at")), as_text(u.get("id")))
         )
         for user in candidates:
-            email = _text(user.get("email")).strip().lower()
+            email = as_text(user.get("email")).strip().lower()
             if email:
                 return f"ghost:{email}"
-        return f"ghost:site:{_text(self.settings.get('title'), 200) or 'untitled'}"
+        return f"ghost:site:{as_text(self.settings.get('title'), 200) or 'untitled'}"
 
     # -- authors, tags, newsletters --
 
@@ -320,24 +169,24 @@ class GhostImporter(Importer):
         if self.ledger.get("author", user.get("id")):
             self.report.already("author")
             return
-        twitter = _text(user.get("twitter")).strip().lstrip("@")
+        twitter = as_text(user.get("twitter")).strip().lstrip("@")
         author, created = pages.get_or_create_author(
-            name=_text(user.get("name"), 120).strip() or _text(user.get("slug")),
-            email=_text(user.get("email"), 254),
-            slug=_text(user.get("slug"), 110),
-            bio=_text(user.get("bio"), 5000),
-            website_url=_text(user.get("website"), 200),
+            name=as_text(user.get("name"), 120).strip() or as_text(user.get("slug")),
+            email=as_text(user.get("email"), 254),
+            slug=as_text(user.get("slug"), 110),
+            bio=as_text(user.get("bio"), 5000),
+            website_url=as_text(user.get("website"), 200),
         )
         if created:
             if twitter and twitter.replace("_", "").isalnum():
                 author.x_url = f"https://x.com/{twitter[:50]}"
-            image = self._image(_text(user.get("profile_image"), 2000), author.name)
+            image = self._image(as_text(user.get("profile_image"), 2000), author.name)
             if image is not None:
                 author.avatar = image
             author.save()
         else:
             self.report.warn(
-                f"Ghost user {_text(user.get('name'), 80)!r} matched the existing "
+                f"Ghost user {as_text(user.get('name'), 80)!r} matched the existing "
                 f"author {author.name!r}"
             )
         self.ledger.remember("author", user.get("id"), author.pk)
@@ -349,28 +198,30 @@ class GhostImporter(Importer):
         if self.ledger.get("tag", tag.get("id")):
             self.report.already("tag")
             return
-        found, _ = pages.get_or_create_tag(_text(tag.get("name"), 100) or _text(tag.get("slug")))
+        found, _ = pages.get_or_create_tag(
+            as_text(tag.get("name"), 100) or as_text(tag.get("slug"))
+        )
         self.ledger.remember("tag", tag.get("id"), found.pk)
         self.report.created("tag")
 
     @staticmethod
     def _internal(tag: dict) -> bool:
-        return tag.get("visibility") == "internal" or _text(tag.get("name")).startswith("#")
+        return tag.get("visibility") == "internal" or as_text(tag.get("name")).startswith("#")
 
     def _newsletter(self, row: dict) -> None:
         if self.ledger.get("newsletter", row.get("id")):
             self.report.already("newsletter")
             return
-        name = " ".join(_text(row.get("name"), 100).split()) or "Newsletter"
-        slug = slugify(_text(row.get("slug"), 60) or name)[:60] or "newsletter"
+        name = " ".join(as_text(row.get("name"), 100).split()) or "Newsletter"
+        slug = slugify(as_text(row.get("slug"), 60) or name)[:60] or "newsletter"
         found = Newsletter.objects.filter(Q(slug=slug) | Q(name__iexact=name)).first()
         if found is None:
             found = Newsletter.objects.create(
                 name=name,
                 slug=self._free_newsletter_slug(slug),
-                description=pages.plain_text(_text(row.get("description"), 2000)),
+                description=pages.plain_text(as_text(row.get("description"), 2000)),
                 is_active=row.get("status", "active") == "active",
-                sort_order=min(max(int(_sort_key(row)), 0), 1000),
+                sort_order=min(max(int(sort_key(row)), 0), 1000),
             )
             self.report.created("newsletter")
         else:
@@ -389,7 +240,7 @@ class GhostImporter(Importer):
     @staticmethod
     def _post_type(post: dict) -> str:
         if post.get("type"):
-            return _text(post["type"])
+            return as_text(post["type"])
         return "page" if post.get("page") in (True, 1) else "post"  # Ghost 0.x / 1.x
 
     def _post(self, post: dict) -> None:
@@ -398,21 +249,21 @@ class GhostImporter(Importer):
         if self.ledger.get("post", post_id):
             self.report.already(kind)
             return
-        title = " ".join(_text(post.get("title"), 255).split()) or "Untitled"
+        title = " ".join(as_text(post.get("title"), 255).split()) or "Untitled"
         status, published_at, go_live_at = self._status(post, title)
         body, text = self._body(post, title)
-        excerpt = _text(post.get("custom_excerpt"), 5000)
+        excerpt = as_text(post.get("custom_excerpt"), 5000)
         standfirst = (
             pages.standfirst_from(html_lib.escape(excerpt))
             or pages.standfirst_from(html_lib.escape(text))
             or title
         )
         for field in ("codeinjection_head", "codeinjection_foot"):
-            if _text(post.get(field)).strip():
+            if as_text(post.get(field)).strip():
                 self.report.warn(
                     f"{kind} {title!r}: its {field} was dropped (code is never imported)"
                 )
-        slug = _text(post.get("slug"), 240) or title
+        slug = as_text(post.get("slug"), 240) or title
         if kind == "page":
             page = pages.save_standard_page(
                 title=title,
@@ -446,10 +297,10 @@ class GhostImporter(Importer):
 
     def _status(self, post: dict, title: str):
         status = post.get("status")
-        published_at = _time(post.get("published_at")) or _time(post.get("created_at"))
+        published_at = ghost_time(post.get("published_at")) or ghost_time(post.get("created_at"))
         if post.get("visibility") not in (None, "public"):
             self.report.warn(
-                f"{title!r} was for {_text(post.get('visibility'), 40)} readers on "
+                f"{title!r} was for {as_text(post.get('visibility'), 40)} readers on "
                 "Ghost: imported as a draft (Masthead has no paywall)"
             )
             return pages.DRAFT, None, None
@@ -462,13 +313,13 @@ class GhostImporter(Importer):
         if status == "sent":
             self.report.warn(f"{title!r} was sent by email only on Ghost: imported as a draft")
             return pages.DRAFT, None, None
-        raise Skip(f"unknown status {_text(status, 40)!r}")
+        raise Skip(f"unknown status {as_text(status, 40)!r}")
 
     def _body(self, post: dict, title: str) -> tuple[list, str]:
         """The body blocks, and the body's plain text (for a standfirst)."""
         from .content import html_to_blocks
 
-        markup = _text(post.get("html"))
+        markup = as_text(post.get("html"))
         if markup.strip():
             markup = markup.replace(GHOST_URL, self.site_url)
             return html_to_blocks(markup, image_for=self._image), pages.plain_text(markup[:20000])
@@ -505,14 +356,14 @@ class GhostImporter(Importer):
             section=section or self._default_section(),
             title=title,
             authors=authors,
-            tags=[_text(t.get("name"), 100) for t in public],
-            featured_image=self._image(_text(post.get("feature_image"), 2000), _text(alt, 255)),
+            tags=[as_text(t.get("name"), 100) for t in public],
+            featured_image=self._image(as_text(post.get("feature_image"), 2000), as_text(alt, 255)),
             **fields,
         )
         extra = {}
         if caption:
-            extra["featured_caption"] = pages.plain_text(_text(caption, 5000))[:300]
-        original = self._syndicated_from(_text(post.get("canonical_url"), 200))
+            extra["featured_caption"] = pages.plain_text(as_text(caption, 5000))[:300]
+        original = self._syndicated_from(as_text(post.get("canonical_url"), 200))
         if original:
             extra["original_url"] = original
             extra["source_name"] = urlsplit(original).hostname[:120]
@@ -525,9 +376,9 @@ class GhostImporter(Importer):
         section = SectionPage.objects.filter(pk=pk).first() if pk else None
         if section is None:
             section, _ = pages.get_or_create_section(
-                " ".join(_text(tag.get("name"), 255).split()),
-                slug=_text(tag.get("slug"), 240),
-                description=pages.plain_text(_text(tag.get("description"), 2000)),
+                " ".join(as_text(tag.get("name"), 255).split()),
+                slug=as_text(tag.get("slug"), 240),
+                description=pages.plain_text(as_text(tag.get("description"), 2000)),
             )
             self.ledger.remember("section", tag.get("id"), section.pk)
         return section
@@ -546,11 +397,14 @@ class GhostImporter(Importer):
 
     def _image(self, url: str, alt: str = ""):
         """A Wagtail image downloaded from `url`, or None (its URL reported) when it cannot be."""
-        url = (url or "").strip().replace(GHOST_URL, self.site_url)
+        original = (url or "").strip()
+        url = original.replace(GHOST_URL, self.site_url)
         if not url:
             return None
         if not url.startswith(("http://", "https://")):
-            self.report.warn(f"image not downloaded: {url[:300]} (the old site's URL is unknown)")
+            self.report.warn(
+                f"image not downloaded: {original[:300]} (the old site's URL is unknown)"
+            )
             return None
         try:
             return self.fetcher.get(url, title=alt)
@@ -566,12 +420,12 @@ class GhostImporter(Importer):
             self.report.already("member")
             return
         try:
-            email = subscriptions.normalise_email(_text(member.get("email"), 254))
+            email = subscriptions.normalise_email(as_text(member.get("email"), 254))
         except Exception as exc:  # a ValidationError: the report says why
             raise Skip(f"invalid email address ({exc})") from None
-        name = " ".join(_text(member.get("name"), 500).split())
+        name = " ".join(as_text(member.get("name"), 500).split())
         name = "".join(ch for ch in name if ch.isprintable())[: subscriptions.MAX_NAME_LENGTH]
-        joined = _time(member.get("created_at")) or timezone.now()
+        joined = ghost_time(member.get("created_at")) or timezone.now()
         lists = self._member_newsletters(member)
         subscriber, _ = Subscriber.objects.get_or_create(
             email=email, defaults={"name": name, "created_at": joined}
@@ -611,7 +465,7 @@ class GhostImporter(Importer):
 
     def _site_newsletter(self) -> Newsletter:
         """The one newsletter of a Ghost site from before Ghost had several."""
-        name = " ".join(_text(self.settings.get("title"), 100).split()) or "Newsletter"
+        name = " ".join(as_text(self.settings.get("title"), 100).split()) or "Newsletter"
         slug = slugify(name)[:60] or "newsletter"
         found = Newsletter.objects.filter(Q(slug=slug) | Q(name__iexact=name)).first()
         return found or Newsletter.objects.create(name=name, slug=self._free_newsletter_slug(slug))
@@ -624,7 +478,11 @@ class GhostImporter(Importer):
             lists = Newsletter.objects.filter(pk__in=[pk for pk in pks if pk])
         else:
             lists = [self._site_newsletter()]
-        left = _time(member.get("updated_at")) or _time(member.get("created_at")) or timezone.now()
+        left = (
+            ghost_time(member.get("updated_at"))
+            or ghost_time(member.get("created_at"))
+            or timezone.now()
+        )
         for newsletter in lists:
             ListSubscription.objects.get_or_create(
                 subscriber=subscriber,
@@ -662,7 +520,7 @@ class GhostImporter(Importer):
             parent = Comment.objects.filter(pk=parent_pk).first()
         if row.get("_orphan"):
             self.report.warn(
-                f"comment {_text(comment_id, 40)}: its parent is not in the "
+                f"comment {as_text(comment_id, 40)}: its parent is not in the "
                 "export; kept as a top-level comment"
             )
         status = {"published": CommentStatus.APPROVED, "hidden": CommentStatus.SPAM}.get(
@@ -675,11 +533,11 @@ class GhostImporter(Importer):
         try:
             comment = pages.add_comment(
                 article=article,
-                body_html=_text(row.get("html"), 200_000),
+                body_html=as_text(row.get("html"), 200_000),
                 author_name=(subscriber.name if subscriber else "") or "Anonymous",
                 author_email=subscriber.email if subscriber else "",
                 status=status,
-                created_at=_time(row.get("created_at")),
+                created_at=ghost_time(row.get("created_at")),
                 parent=parent,
             )
         except pages.CannotImport as exc:

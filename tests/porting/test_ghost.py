@@ -325,3 +325,47 @@ def test_no_download_records_the_image_urls(tmp_path, image_server):
     assert _Images.requests == []
     assert f"image not downloaded: {image_server}/content/images/harbour.png" in output
     assert ArticlePage.objects.get(slug="harbour-opens").featured_image is None
+
+
+def test_a_later_export_of_the_same_site_adds_only_what_is_new(tmp_path):
+    """The ledger's origin is the site owner's email: stable across exports of one site,
+    different for another site (whose post with the same id is imported on its own)."""
+    home_page()
+    first = GhostExport(exported_on=1_700_000_000_000)
+    owner = first.user("Owner", email="owner@site.example", role="Owner")
+    first.post("One", authors=[owner])
+    run_import(first.write(tmp_path / "first.json"))
+    later = GhostExport(exported_on=1_800_000_000_000)
+    later.tables = {name: list(rows) for name, rows in first.tables.items()}
+    later.post("Two", authors=[owner])
+    output = run_import(later.write(tmp_path / "later.json"))
+    assert "post: 1 imported, 1 already there" in output
+    assert sorted(ArticlePage.objects.values_list("title", flat=True)) == ["One", "Two"]
+    other = GhostExport()
+    other.tables = {name: [dict(row) for row in rows] for name, rows in first.tables.items()}
+    other.tables["users"][0]["email"] = "someone@else.example"
+    run_import(other.write(tmp_path / "other.json"))
+    assert ArticlePage.objects.filter(title="One").count() == 2
+
+
+def test_ghost_url_placeholders_use_the_site_url_when_given(tmp_path, image_server):
+    """Ghost writes its own address as __GHOST_URL__; with the old site's URL its images
+    are downloaded, without it they are reported."""
+    from masthead.porting.ghost import GhostImporter
+
+    home_page()
+    g = GhostExport()
+    g.user("Owner", role="Owner")
+    g.post(
+        "Local images",
+        html='<p>See <a href="__GHOST_URL__/other/">this</a>.</p>',
+        feature_image="__GHOST_URL__/content/images/local.png",
+    )
+    path = g.write(tmp_path / "g.json")
+    report = GhostImporter(path, dry_run=True).run()
+    assert any("__GHOST_URL__/content/images/local.png" in w for w in report.warnings)
+    report = GhostImporter(path, site_url=image_server + "/").run()
+    article = ArticlePage.objects.get(slug="local-images")
+    assert article.featured_image is not None
+    assert "/content/images/local.png" in _Images.requests
+    assert f'href="{image_server}/other/"' in str(article.body[0].value.source)
