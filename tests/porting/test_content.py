@@ -7,7 +7,8 @@ import pytest
 from wagtail.images.models import Image
 
 from masthead.newsroom.models import ArticlePage
-from masthead.porting.content import html_to_blocks, html_to_text, plain_excerpt, wpautop
+from masthead.porting.classic import wpautop
+from masthead.porting.content import html_to_blocks, html_to_text, plain_excerpt
 from tests.newsroom.factories import make_article, make_image, make_section
 
 
