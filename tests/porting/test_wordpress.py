@@ -291,6 +291,12 @@ def test_old_urls_redirect(imported, client):
     assert response.status_code == 301 and response["Location"] == about.url
     assert Redirect.objects.filter(old_path="/?p=11", redirect_page=ferry).exists()
     assert Redirect.objects.filter(old_path="/?page_id=20", redirect_page=about).exists()
+    # WordPress's short links answer too, although the home page itself exists.
+    response = client.get("/?p=11")
+    assert response.status_code == 301 and response["Location"] == ferry.url
+    response = client.get("/?page_id=20")
+    assert response.status_code == 301 and response["Location"] == about.url
+    assert client.get("/?p=999999").status_code == 200  # unknown ids: the home page
     # Drafts get no redirect: there is nothing to send readers to yet.
     assert not Redirect.objects.filter(redirect_page=article("Half written")).exists()
 

@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.http import Http404
+from django.http import Http404, HttpResponsePermanentRedirect, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.functional import cached_property
@@ -71,6 +71,21 @@ class HomePage(CheapViewRestrictions, DirectChildRoute, Page):
 
     class Meta:
         verbose_name = "Home page"
+
+    def serve(self, request, *args, **kwargs):
+        # WordPress's /?p=ID and /?page_id=ID links: an import stores Redirects for them,
+        # but the redirect middleware only looks after a 404 and the home page answers 200.
+        if "p" in request.GET or "page_id" in request.GET:
+            from wagtail.contrib.redirects.middleware import get_redirect
+            from wagtail.contrib.redirects.models import Redirect
+
+            path = Redirect.normalise_path(request.get_full_path(), decode_unicode=False)
+            redirect = get_redirect(request, path)
+            if redirect is not None and redirect.link:
+                if redirect.is_permanent:
+                    return HttpResponsePermanentRedirect(redirect.link)
+                return HttpResponseRedirect(redirect.link)
+        return super().serve(request, *args, **kwargs)
 
     def get_context(self, request, *args, **kwargs):
         from ..selectors import home_page_context
