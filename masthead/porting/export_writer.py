@@ -113,10 +113,15 @@ def _rewrite_rich_text(html: str, *, page, image) -> str:
     return _RICH_TAG.sub(one_tag, html)
 
 
-def convert_stream(stream_block, raw: list, *, page, image) -> list:
+def _same(value):
+    return value
+
+
+def convert_stream(stream_block, raw: list, *, page, image, rich_text=_same, url=_same) -> list:
     """A copy of a StreamField's raw data with every image and page reference passed
     through `image(value)` / `page(value)` (in rich text too): ids to natural keys on
-    export, natural keys back to ids on import.  Block ids (uuids) are kept."""
+    export, natural keys back to ids on import.  Block ids (uuids) are kept.  The
+    importer also passes rich text and URLs through its checks (`rich_text`, `url`)."""
     raw = copy.deepcopy(list(raw))
 
     def walk(block, value):
@@ -125,7 +130,9 @@ def convert_stream(stream_block, raw: list, *, page, image) -> list:
         if isinstance(block, blocks.PageChooserBlock):
             return page(value) if value not in (None, "") else None
         if isinstance(block, blocks.RichTextBlock):
-            return _rewrite_rich_text(value or "", page=page, image=image)
+            return rich_text(_rewrite_rich_text(value or "", page=page, image=image))
+        if isinstance(block, blocks.URLBlock):
+            return url(value or "")
         if isinstance(block, blocks.StreamBlock):
             for item in value or []:
                 child = block.child_blocks.get(item.get("type"))

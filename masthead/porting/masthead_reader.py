@@ -15,8 +15,10 @@ import io
 import secrets
 from collections import Counter
 from collections.abc import Iterator
+from urllib.parse import urlsplit
 
 import ijson
+import nh3
 from django.core.files.images import ImageFile
 from django.db import models
 from ijson.common import ObjectBuilder
@@ -33,6 +35,30 @@ from .export_writer import (
     convert_stream,
 )
 from .ledger import Ledger
+
+SAFE_URL_SCHEMES = frozenset({"http", "https", "mailto"})
+
+# What Wagtail's editor writes for the paragraph block's features, in its database
+# form; a file is untrusted, so anything else (scripts, event handlers, styles) goes.
+_RICH_TEXT_TAGS = {"p", "b", "i", "a", "ol", "ul", "li", "sup", "sub", "br", "embed"}
+_RICH_TEXT_ATTRIBUTES = {
+    "*": {"data-block-key"},
+    "a": {"href", "linktype", "id"},
+    "embed": {"embedtype", "id", "format", "alt"},
+}
+
+
+def clean_stored_rich_text(html: str) -> str:
+    return nh3.clean(
+        html,
+        tags=_RICH_TEXT_TAGS,
+        clean_content_tags={"script", "style", "template"},
+        attributes=_RICH_TEXT_ATTRIBUTES,
+        url_schemes=set(SAFE_URL_SCHEMES),
+        link_rel=None,
+        strip_comments=True,
+    )
+
 
 _DATETIME_FIELDS = ("first_published_at", "last_published_at", "go_live_at", "expire_at")
 
@@ -60,6 +86,7 @@ class MastheadImporter(Importer):
         self.ids: dict[str, dict[str, int]] = {}  # kind -> natural key -> object pk
         self.comment_pks: dict[int, int] = {}  # number in the file -> comment pk
         self.orphan_replies: dict[int, int] = {}  # comment pk -> parent's number
+        self._current = ""  # the item being imported, for warnings
         self.unresolved_pages: dict[int, tuple[str, list]] = {}  # page pk -> (field, body)
 
     # --- reading --------------------------------------------------------------------
@@ -96,7 +123,7 @@ class MastheadImporter(Importer):
                 elif rest == "item" and event in ("start_map", "start_array"):
                     yield key, self._build(events, prefix, event, value)
                 elif rest == "item":
-                    raise ExportFormatError(f"every item of {key!r} must be an object")
+                    yield key, value  # not an object: its step reports it skipped
 
     def _build(self, events, prefix, event, value):
         builder = ObjectBuilder()
@@ -144,18 +171,29 @@ class MastheadImporter(Importer):
                         raise ExportFormatError('the "site" block must come before the lists')
                     seen[key] += 1
                     handler = getattr(self, f"_{key}")
+                    label = self._label(key, value, seen[key])
                     yield Step(
-                        key.rstrip("s") if key != "memberships" else "membership",
-                        self._label(key, value, seen[key]),
-                        lambda h=handler, v=value: h(v),
+                        key.removesuffix("s"),
+                        label,
+                        lambda h=handler, v=value, la=label: self._apply(h, v, la),
                     )
+                elif key not in ("format", "version", "exported_at"):
+                    self.report.warn(f"{key!r} is not part of this format version; ignored")
         except ExportFormatError as exc:
             if self.ledger is None:
                 raise
             # Items already imported stay (each was its own transaction); the rest is refused.
             self.report.skip("file", self.path.name, f"import stopped: {exc}")
 
-    def _label(self, key: str, item: dict, n: int) -> str:
+    def _apply(self, handler, item, label: str) -> None:
+        if not isinstance(item, dict):
+            raise Skip("not an object")
+        self._current = label
+        handler(item)
+
+    def _label(self, key: str, item, n: int) -> str:
+        if not isinstance(item, dict):
+            return f"#{n}"
         for name in ("slug", "hash", "email", "public_id", "old_path"):
             if isinstance(item.get(name), str):
                 label = item[name]
@@ -167,13 +205,19 @@ class MastheadImporter(Importer):
     def _start(self, site: dict) -> None:
         from masthead.newsroom.models import ArticlePage
 
+        from .models import ImportedItem
+
         origin = str((site or {}).get("id") or "")
         if not origin:
             raise ExportFormatError('the "site" block has no "id"')
-        self.ledger = Ledger(self.source, origin)
+        ledger = Ledger(self.source, origin)
+        # Articles imported from this same export before are fine (a second run is a
+        # no-op); any other article means the site is not empty.
         known = {
             int(pk)
-            for pk in self._ledger_rows("page").values_list("object_id", flat=True)
+            for pk in ImportedItem.objects.filter(
+                source=self.source, origin=ledger.origin, kind="page"
+            ).values_list("object_id", flat=True)
             if pk.isdigit()
         }
         others = ArticlePage.objects.exclude(pk__in=known)
@@ -182,11 +226,7 @@ class MastheadImporter(Importer):
                 f"this site already has {others.count()} article(s) that did not come from this "
                 "export; a Masthead export is imported into an empty site only"
             )
-
-    def _ledger_rows(self, kind: str):
-        from .models import ImportedItem
-
-        return ImportedItem.objects.filter(source=self.source, origin=self.ledger.origin, kind=kind)
+        self.ledger = ledger
 
     # --- natural keys ---------------------------------------------------------------
 
@@ -220,7 +260,26 @@ class MastheadImporter(Importer):
 
         if not isinstance(raw, list):
             raise Skip("the body is not a list of blocks")
-        return convert_stream(ArticleBodyBlock(), raw, page=self._page_id, image=self._image)
+        return convert_stream(
+            ArticleBodyBlock(),
+            raw,
+            page=self._page_id,
+            image=self._image,
+            rich_text=self._rich_text,
+            url=self._url,
+        )
+
+    def _rich_text(self, html: str) -> str:
+        cleaned = clean_stored_rich_text(html)
+        if cleaned != html:
+            self.report.warn(f"{self._current}: unsafe markup removed from rich text")
+        return cleaned
+
+    def _url(self, url: str) -> str:
+        if url and urlsplit(url).scheme.lower() not in SAFE_URL_SCHEMES:
+            self.report.warn(f"{self._current}: link {url[:60]!r} removed (not http/https)")
+            return ""
+        return url
 
     # --- one handler per kind -------------------------------------------------------
 
@@ -646,6 +705,7 @@ class MastheadImporter(Importer):
 
         for pk, raw in self.unresolved_pages.items():
             page = Page.objects.get(pk=pk).specific
+            self._current = page.title
             self._missing_page = False
             page.body = self._body(raw)
             if self._missing_page:
