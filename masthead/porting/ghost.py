@@ -198,9 +198,10 @@ class GhostImporter(Importer):
         if self.ledger.get("tag", tag.get("id")):
             self.report.already("tag")
             return
-        found, _ = pages.get_or_create_tag(
-            as_text(tag.get("name"), 100) or as_text(tag.get("slug"))
-        )
+        name = " ".join((as_text(tag.get("name"), 100) or as_text(tag.get("slug"), 100)).split())
+        if not name:
+            raise Skip("the tag has no name")
+        found, _ = pages.get_or_create_tag(name)
         self.ledger.remember("tag", tag.get("id"), found.pk)
         self.report.created("tag")
 
@@ -307,7 +308,11 @@ class GhostImporter(Importer):
         if status == "published":
             return pages.PUBLISHED, published_at, None
         if status == "scheduled":
-            return pages.SCHEDULED, None, published_at
+            go_live_at = ghost_time(post.get("published_at"))
+            if go_live_at is None:
+                self.report.warn(f"{title!r} was scheduled without a date: imported as a draft")
+                return pages.DRAFT, None, None
+            return pages.SCHEDULED, None, go_live_at  # a date already past publishes it
         if status == "draft":
             return pages.DRAFT, None, None
         if status == "sent":
@@ -518,6 +523,12 @@ class GhostImporter(Importer):
                 self.waiting.append(row)  # its parent comes later in the file
                 return
             parent = Comment.objects.filter(pk=parent_pk).first()
+            if parent is not None and parent.article_id != article.pk:
+                self.report.warn(
+                    f"comment {as_text(comment_id, 40)}: its parent is on another post; "
+                    "kept as a top-level comment"
+                )
+                parent = None
         if row.get("_orphan"):
             self.report.warn(
                 f"comment {as_text(comment_id, 40)}: its parent is not in the "

@@ -190,3 +190,21 @@ def test_script_in_a_comment_is_plain_text_on_the_page(tmp_path, client):
     html = client.get(ArticlePage.objects.get().url).content.decode()
     assert 'alert("c")' not in html and "javascript:x()" not in html
     assert "<img src=x" not in html
+
+
+def test_comment_threads_that_point_nowhere_or_elsewhere_stay_on_their_post(tmp_path):
+    g = GhostExport()
+    ana = g.user("Ana", role="Owner")
+    first, second = g.post("First", authors=[ana]), g.post("Second", authors=[ana])
+    g.comment(first, None, "<p>On first</p>")
+    elsewhere = g.tables["comments"][-1]
+    g.comment(second, None, "<p>Claims a parent on first</p>", parent=elsewhere)
+    g.comment(second, None, "<p>Parent never exported</p>", parent={"id": "missing"})
+    g.comment(second, None, "<p><script>x</script></p>")
+    output = run_import(g.write(tmp_path / "threads.json"))
+    crossed = Comment.objects.get(body="Claims a parent on first")
+    assert crossed.parent is None and crossed.article.title == "Second"
+    assert Comment.objects.get(body="Parent never exported").parent is None
+    assert "its parent is not in the export" in output
+    assert "its parent is on another post" in output
+    assert "the comment is empty" in output
