@@ -682,7 +682,7 @@ class MastheadImporter(Importer):
         if Redirect.objects.filter(old_path=old_path, site=site).exists():
             raise Skip("a redirect from this path already exists here")
         page_pk = self._known("page", item.get("page"))
-        link = str(item.get("link") or "")
+        link = self._url(str(item.get("link") or ""))
         if page_pk is None and not link:
             raise Skip(f"its target page {item.get('page')!r} is not here")
         redirect = Redirect.objects.create(

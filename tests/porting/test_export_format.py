@@ -8,6 +8,7 @@ import json
 import pytest
 from django.core.management import call_command
 from django.utils import timezone
+from wagtail.contrib.redirects.models import Redirect
 from wagtail.images.models import Image
 from wagtail.models import Revision
 
@@ -234,3 +235,19 @@ def test_hostile_markup_and_links_in_a_file_are_removed(tmp_path, capsys):
     assert stored.body[2].value["links"][0]["url"] == ""
     assert "unsafe markup removed" in out and "not http/https" in out
     assert "'ads' is not part of this format version" in out
+
+
+def test_a_reply_listed_before_its_parent_is_linked_at_the_end(tmp_path):
+    small_site()
+    path = export(tmp_path)
+    wipe_site()
+    data = json.loads(path.read_text())
+    data["comments"].reverse()  # the reply (id 2, parent 1) now comes first
+    assert data["comments"][0]["parent"] == 1
+    data["redirects"] = [{"old_path": "/x", "all_sites": True, "link": "javascript:alert(1)"}]
+    path.write_text(json.dumps(data))
+    call_command("import", "masthead", str(path))
+    reply = Comment.objects.get(body="A reply")
+    assert reply.parent is not None and reply.parent.body == "First!"
+    assert (reply.root_id, reply.depth) == (reply.parent_id, 1)
+    assert not Redirect.objects.filter(old_path="/x").exists()
