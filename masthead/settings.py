@@ -407,6 +407,10 @@ MASTHEAD_AD_CLAIM_RETENTION_SECONDS = 2 * 86400
 # cache and by browsers: daily caps and schedule changes take effect within this.
 MASTHEAD_AD_SLOTS_MAX_AGE = env.int("MASTHEAD_AD_SLOTS_MAX_AGE", 30)
 
+# Imports (masthead.porting): admin uploads are kept here, outside the public media.
+PORTING_UPLOAD_DIR = Path(env.str("PORTING_UPLOAD_DIR", str(DATA_DIR / "imports")))
+PORTING_MAX_UPLOAD_MB = env.float("PORTING_MAX_UPLOAD_MB", 512)
+
 # Page cache (masthead.core.pagecache): anonymous GETs of public pages, answered
 # before Django's middleware.  Entries are shared through CACHES[PAGE_CACHE_ALIAS]
 # and kept per process in an LRU of PAGE_CACHE_MEMORY_MB; a content generation

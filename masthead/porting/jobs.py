@@ -16,7 +16,6 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.cache import cache
-from django.core.files.storage import FileSystemStorage
 from django.db import transaction
 from django.utils import timezone
 from django.utils.text import get_valid_filename
@@ -24,16 +23,11 @@ from django.utils.text import get_valid_filename
 from .models import ImportJob
 from .report import Report
 from .sources import importer_class
+from .storage import upload_storage
 
 log = logging.getLogger(__name__)
 
 PROGRESS_TTL = 3600  # seconds a job's progress stays readable after its last update
-
-
-def upload_storage() -> FileSystemStorage:
-    """The private storage of uploaded import files (no URL serves it)."""
-    location = getattr(settings, "PORTING_UPLOAD_DIR", None) or Path(settings.DATA_DIR) / "imports"
-    return FileSystemStorage(location=location, base_url=None, file_permissions_mode=0o600)
 
 
 def stored_path(job: ImportJob) -> Path:
@@ -41,7 +35,7 @@ def stored_path(job: ImportJob) -> Path:
 
 
 def max_upload_bytes() -> int:
-    return int(float(getattr(settings, "PORTING_MAX_UPLOAD_MB", 512)) * 1024 * 1024)
+    return int(settings.PORTING_MAX_UPLOAD_MB * 1024 * 1024)
 
 
 def progress_key(job_id: int) -> str:

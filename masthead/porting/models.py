@@ -4,6 +4,8 @@ import twice creates nothing twice), and the admin's import jobs with their prog
 from django.conf import settings
 from django.db import models
 
+from .storage import upload_storage
+
 
 class ImportedItem(models.Model):
     """One item of an imported site and the object it became here.
@@ -47,7 +49,9 @@ class ImportJob(models.Model):
         FAILED = "failed", "Failed"
 
     source = models.CharField(max_length=20, choices=ImportedItem.Source.choices)
-    file = models.FileField(upload_to="imports/%Y/%m/")
+    # Private storage (DATA_DIR/imports): an uploaded export holds subscribers' addresses
+    # and must never be reachable under the public /media/.
+    file = models.FileField(upload_to="imports/%Y/%m/", storage=upload_storage)
     original_name = models.CharField(max_length=255)
     dry_run = models.BooleanField(default=False)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
