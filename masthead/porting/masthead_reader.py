@@ -124,6 +124,8 @@ class MastheadImporter(Importer):
                     yield key, self._build(events, prefix, event, value)
                 elif rest == "item":
                     yield key, value  # not an object: its step reports it skipped
+            if not header.get("checked"):
+                self._check_header(header)  # an empty object, or not an object at all
 
     def _build(self, events, prefix, event, value):
         builder = ObjectBuilder()

@@ -251,3 +251,12 @@ def test_a_reply_listed_before_its_parent_is_linked_at_the_end(tmp_path):
     assert reply.parent is not None and reply.parent.body == "First!"
     assert (reply.root_id, reply.depth) == (reply.parent_id, 1)
     assert not Redirect.objects.filter(old_path="/x").exists()
+
+
+@pytest.mark.parametrize("text", ["", "{}", '"masthead-export"', "[1, 2]", '{"format": "masth'])
+def test_empty_or_broken_files_are_refused(tmp_path, text):
+    path = tmp_path / "broken.json"
+    path.write_text(text)
+    with pytest.raises(ExportFormatError):
+        call_command("import", "masthead", str(path))
+    assert not ImportedItem.objects.exists()
