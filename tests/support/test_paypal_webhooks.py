@@ -495,6 +495,10 @@ def test_webhook_and_capture_arriving_together_complete_once(paypal, support_set
         assert not to_retry
     for name in to_retry:
         {"deliver_webhook": deliver_webhook, "come_back": come_back}[name]()
+    # The reader reloads once more: on SQLite a return whose write met the table lock
+    # may have answered "still confirming" without storing its capture.  A reload after
+    # completion must change nothing but record that capture once.
+    get("paypal").confirm_return(Donation.objects.get(pk=donation.pk), "5O190127TN364715T")
     donation.refresh_from_db()
     assert donation.status == DonationStatus.COMPLETED
     assert donation.provider_payment_id == "3C679366HH908993F"
@@ -503,4 +507,4 @@ def test_webhook_and_capture_arriving_together_complete_once(paypal, support_set
         "WH-58D329510W468432D-8HN650336L201105X",
         "capture-3C679366HH908993F",
     ]
-    assert [o for o in outcomes if o == "completed"] in ([], ["completed"])
+    assert outcomes.count("completed") <= 1
