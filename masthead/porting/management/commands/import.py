@@ -26,4 +26,6 @@ class Command(BaseCommand):
             report = importer.run()
         except FileNotFoundError as exc:
             raise CommandError(f"no such file: {exc.filename}") from exc
+        except ValueError as exc:  # not an export, a newer format version, a site not empty
+            raise CommandError(str(exc)) from exc
         self.stdout.write(report.as_text())
