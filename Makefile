@@ -40,10 +40,11 @@ test-postgres:
 	DATABASE_URL=$(PG_URL) $(BIN)/pytest -q -m "not browser" -p no:randomly
 
 # Loads the production server on 127.0.0.1 with wrk for a bounded time (~10 min,
-# with the newsletter send);
+# with the newsletter send), then imports 10,000-post WordPress and Ghost files (bench/import.py);
 # the Markdown report goes to bench/results/.  Not part of `make test`.
 bench: install-test bench-tools
 	$(BIN)/python bench/run.py
+	$(BIN)/python bench/import.py
 
 # wrk and nginx (the static-file limit) from Debian, when missing.
 bench-tools:
