@@ -369,3 +369,15 @@ def test_ghost_url_placeholders_use_the_site_url_when_given(tmp_path, image_serv
     assert article.featured_image is not None
     assert "/content/images/local.png" in _Images.requests
     assert f'href="{image_server}/other/"' in str(article.body[0].value.source)
+
+
+def test_the_command_passes_the_site_url(tmp_path, image_server):
+    from django.core.management import call_command
+
+    home_page()
+    g = GhostExport()
+    g.user("Owner", role="Owner")
+    g.post("Command images", feature_image="__GHOST_URL__/content/images/local.png")
+    path = g.write(tmp_path / "g.json")
+    call_command("import", "ghost", str(path), "--site-url", image_server, stdout=io.StringIO())
+    assert ArticlePage.objects.get(slug="command-images").featured_image is not None

@@ -19,9 +19,16 @@ class Command(BaseCommand):
             action="store_true",
             help="Do not download images and attachments; record their original URLs.",
         )
+        parser.add_argument(
+            "--site-url",
+            default="",
+            help="Ghost only: the old site's address (https://blog.example), so images Ghost "
+            "wrote as __GHOST_URL__/content/... can be downloaded.",
+        )
 
-    def handle(self, *args, source, file, dry_run, no_download, **options):
-        importer = importer_class(source)(file, dry_run=dry_run, download=not no_download)
+    def handle(self, *args, source, file, dry_run, no_download, site_url="", **options):
+        extra = {"site_url": site_url} if source == "ghost" and site_url else {}
+        importer = importer_class(source)(file, dry_run=dry_run, download=not no_download, **extra)
         try:
             report = importer.run()
         except FileNotFoundError as exc:
