@@ -410,6 +410,8 @@ class IssueProgressView(IssueMixin, TemplateView):
             live=self.issue.status in (IssueStatus.SCHEDULED, IssueStatus.SENDING),
             can_send=self.request.user.has_perm("newsletters.change_issue"),
             retry_url=issue_url("retry", self.issue),
+            # What the button will really resend: unsubscribed or bounced addresses are not.
+            retryable=sending.retryable(self.issue).count() if numbers["failed"] else 0,
             unschedule_url=issue_url("unschedule", self.issue),
             preview_url=issue_url("preview", self.issue),
             fragment_url=issue_url("progress", self.issue) + "?fragment=1",

@@ -393,14 +393,19 @@ def progress(issue: Issue) -> dict:
     }
 
 
+def retryable(issue: Issue):
+    """The failed deliveries of `issue` that a retry would send again: only to addresses
+    still subscribed, since the others were closed on purpose."""
+    still = _recipients(issue.newsletter).values("subscriber_id")
+    return Delivery.objects.filter(
+        issue_id=issue.pk, status=DeliveryStatus.FAILED, subscriber_id__in=still
+    )
+
+
 def retry_failed(issue: Issue) -> int:
     """Queue the failed deliveries of `issue` again with fresh attempts; returns how many."""
     with transaction.atomic():
-        # Only addresses still subscribed: the others were closed on purpose.
-        still = _recipients(issue.newsletter).values("subscriber_id")
-        count = Delivery.objects.filter(
-            issue_id=issue.pk, status=DeliveryStatus.FAILED, subscriber_id__in=still
-        ).update(
+        count = retryable(issue).update(
             status=DeliveryStatus.QUEUED,
             attempts=0,
             next_attempt_at=timezone.now(),

@@ -437,6 +437,20 @@ def test_retry_failed_sends_the_failed_deliveries_again(
     assert _progress_numbers(editor_client.get(f"{ISSUES}{issue.pk}/progress/"))["Failed"] == 0
 
 
+def test_retry_counts_only_addresses_still_subscribed(editor_client, daily):
+    from masthead.newsletters.subscriptions import unsubscribe
+
+    issue = _sent_issue_with_failures(daily)
+    bob = Delivery.objects.get(email="bob@mail.example").subscriber
+    assert unsubscribe(bob.pk, daily.pk, source="test")
+    page = text_of(editor_client.get(f"{ISSUES}{issue.pk}/progress/"))
+    assert "Retry" not in page  # the one failed address has left the list
+    assert "1 failed; addresses that have since unsubscribed or bounced are not retried" in page
+    response = editor_client.post(f"{ISSUES}{issue.pk}/retry/")
+    assert response.status_code == 302
+    assert Delivery.objects.get(email="bob@mail.example").status == DeliveryStatus.FAILED
+
+
 # --- permissions -----------------------------------------------------------------
 
 
