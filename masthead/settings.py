@@ -12,6 +12,8 @@ from pathlib import Path
 from django.utils.csp import CSP
 from environs import Env
 
+from masthead.core.storage_url import storage_from_url
+
 env = Env()
 env.read_env(os.environ.get("MASTHEAD_ENV_FILE", ".env"), recurse=False)
 
@@ -88,6 +90,11 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Outermost: every response, cached or not, carries the request's id, and every
+    # log line written while serving it names that id.
+    "masthead.core.requestid.RequestIdMiddleware",
+    # Anonymous public GETs read from DATABASE_REPLICA_URL when one is given.
+    "masthead.core.replica.ReplicaReadsMiddleware",
     "django.middleware.gzip.GZipMiddleware",
     # ETag + 304 for everything the page cache does not answer itself.
     "django.middleware.http.ConditionalGetMiddleware",
@@ -153,6 +160,17 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
     }
+# A read replica: anonymous GETs of public pages read from it (masthead.core.replica);
+# writes, the admin, signed-in readers and everything after a write use the primary.
+if env.str("DATABASE_REPLICA_URL", ""):
+    DATABASES["replica"] = env.dj_db_url(
+        "DATABASE_REPLICA_URL",
+        conn_max_age=env.int("DATABASE_CONN_MAX_AGE", 600),
+        conn_health_checks=True,
+    )
+    # Tests run against the primary's test database: the "replica" mirrors it.
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+    DATABASE_ROUTERS = ["masthead.core.replica.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- cache ----------------------------------------------------------------
@@ -190,11 +208,26 @@ FRAGMENT_CACHE_ALIAS = "default"
 FRAGMENT_CACHE_SECONDS = env.int("FRAGMENT_CACHE_SECONDS", 300)
 
 # --- tasks ----------------------------------------------------------------
+# The database queue on one machine; at scale, RQ on Redis (TASK_QUEUE_URL, or the
+# cache's Redis when CACHE_URL is redis://), which workers on any machine take from.
+TASK_QUEUE_URL = env.str("TASK_QUEUE_URL", "")
+if not TASK_QUEUE_URL and env.str("CACHE_URL", "").startswith(("redis://", "rediss://")):
+    TASK_QUEUE_URL = env.str("CACHE_URL")
 TASKS = {
     "default": {
-        "BACKEND": env.str("TASK_BACKEND", "django_tasks_db.DatabaseBackend"),
+        "BACKEND": env.str(
+            "TASK_BACKEND",
+            "django_tasks_rq.RQBackend" if TASK_QUEUE_URL else "django_tasks_db.DatabaseBackend",
+        ),
+        "QUEUES": ["default"],
     }
 }
+if TASKS["default"]["BACKEND"] == "django_tasks_rq.RQBackend":
+    INSTALLED_APPS.append("django_rq")
+    # A job a killed worker left running is re-queued once its lease lapses (the
+    # worker's heartbeat); tasks are written to be safe to run twice.
+    RQ_QUEUES = {"default": {"URL": TASK_QUEUE_URL, "DEFAULT_TIMEOUT": 3600}}
+    RQ = {"JOB_CLASS": "django_tasks_rq.backend.Job"}
 
 # --- email ----------------------------------------------------------------
 MAIL_DIR = DATA_DIR / "mail"
@@ -290,8 +323,15 @@ STATIC_URL = "/static/"
 STATIC_ROOT = Path(env.str("STATIC_ROOT", str(DATA_DIR / "static")))
 MEDIA_URL = env.str("MEDIA_URL", "/media/")
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", str(DATA_DIR / "media")))
+# MEDIA_STORAGE_URL=s3://KEY:SECRET@bucket?endpoint_url=...&region_name=... puts
+# uploads and renditions in S3-compatible object storage (masthead.core.storage_url).
+MEDIA_STORAGE_URL = env.str("MEDIA_STORAGE_URL", "")
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": (
+        storage_from_url(MEDIA_STORAGE_URL)
+        if MEDIA_STORAGE_URL
+        else {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+    ),
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
@@ -303,7 +343,7 @@ STORAGES = {
 WHITENOISE_MAX_AGE = 31536000 if not DEBUG else 0
 # Media is served by the app itself in the embedded default; a front server or
 # object storage takes over at scale.
-SERVE_MEDIA = env.bool("SERVE_MEDIA", True)
+SERVE_MEDIA = env.bool("SERVE_MEDIA", not MEDIA_STORAGE_URL)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_PERMISSIONS = 0o644
 
@@ -442,10 +482,33 @@ PAGE_CACHE_EXCLUDED_PATHS = [
     "/documents/",
 ]
 
+# Operations (masthead.core.ops): /healthz and /readyz are always on; Prometheus
+# metrics at /prometheus only when enabled, and then only with the bearer token when
+# one is set.  LOG_FORMAT=json writes one JSON object per line, each with the request id.
+PROMETHEUS_ENABLED = env.bool("PROMETHEUS_ENABLED", False)
+PROMETHEUS_TOKEN = env.str("PROMETHEUS_TOKEN", "")
+LOG_FORMAT = env.str("LOG_FORMAT", "text")
+# Trust an incoming X-Request-ID (set by the front proxy) instead of making a new one.
+REQUEST_ID_HEADER = env.str("REQUEST_ID_HEADER", "HTTP_X_REQUEST_ID")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "masthead.core.requestid.RequestIdFilter"}},
+    "formatters": {
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": {"()": "masthead.core.jsonlog.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["request_id"],
+            "formatter": "json" if LOG_FORMAT == "json" else "text",
+        }
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", "WARNING")},
-    "loggers": {"django.request": {"level": "ERROR"}},
+    "loggers": {
+        "django.request": {"level": "ERROR"},
+        # One line per request (method, path, status, duration) when ACCESS_LOG is on.
+        "masthead.access": {"level": "INFO" if env.bool("ACCESS_LOG", False) else "WARNING"},
+    },
 }

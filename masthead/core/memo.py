@@ -20,25 +20,43 @@ MAX_ENTRIES = 2048
 _lock = threading.Lock()
 _generation: object = None
 _values: OrderedDict[Hashable, object] = OrderedDict()
+# One lock per key: after a bump, the threads that all want the same value wait for the
+# first one's computation instead of each running the same queries at once.
+_computing: dict[Hashable, threading.RLock] = {}
 
 
-def per_generation[T](key: Hashable, compute: Callable[[], T]) -> T:
-    """The value of compute() for `key`, computed once per content generation."""
+def _cached(key: Hashable, generation: object) -> tuple[bool, object]:
     global _generation
-    generation = current_generation()
     with _lock:
         if generation != _generation:
             _values.clear()
             _generation = generation
         elif key in _values:
             _values.move_to_end(key)
-            return _values[key]
-    value = compute()
+            return True, _values[key]
+        return False, None
+
+
+def per_generation[T](key: Hashable, compute: Callable[[], T]) -> T:
+    """The value of compute() for `key`, computed once per content generation."""
+    generation = current_generation()
+    found, value = _cached(key, generation)
+    if found:
+        return value
     with _lock:
-        if generation == _generation:
-            _values[key] = value
-            if len(_values) > MAX_ENTRIES:
-                _values.popitem(last=False)
+        if len(_computing) > MAX_ENTRIES:  # per-page keys: bounded like the values
+            _computing.clear()
+        key_lock = _computing.setdefault(key, threading.RLock())
+    with key_lock:
+        found, value = _cached(key, generation)
+        if found:
+            return value
+        value = compute()
+        with _lock:
+            if generation == _generation:
+                _values[key] = value
+                if len(_values) > MAX_ENTRIES:
+                    _values.popitem(last=False)
     return value
 
 
@@ -46,6 +64,7 @@ def clear() -> None:
     global _generation
     with _lock:
         _values.clear()
+        _computing.clear()
         _generation = None
 
 

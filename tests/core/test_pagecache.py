@@ -102,10 +102,13 @@ def test_second_anonymous_get_is_a_hit_answered_before_django(
     assert second.header("X-Cache") == "HIT"
     assert second.body == first.body
     assert wsgi.django_requests.count == 1, "a hit must not reach Django"
-    # Everything but X-Cache is what the miss sent, security headers included.
-    assert {k: v for k, v in second.headers.items() if k != "x-cache"} == {
-        k: v for k, v in first.headers.items() if k != "x-cache"
+    # Everything but X-Cache and the request's own id is what the miss sent, security
+    # headers included.
+    per_request = {"x-cache", "x-request-id"}
+    assert {k: v for k, v in second.headers.items() if k not in per_request} == {
+        k: v for k, v in first.headers.items() if k not in per_request
     }
+    assert len({first.header("X-Request-ID"), second.header("X-Request-ID")}) == 2
 
 
 def test_hit_headers_fit_a_cdn_and_replay_the_rendered_nonce(wsgi, story):

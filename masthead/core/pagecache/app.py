@@ -14,6 +14,8 @@ from __future__ import annotations
 import json
 import logging
 
+from masthead.core.requestid import request_id
+
 from .config import PageCacheConfig
 from .store import PageStore
 
@@ -129,7 +131,7 @@ class PageCacheApplication:
             return self.application(environ, start_response)
         if entry is not None:
             status, headers, body = entry.choose(environ)
-            start_response(STATUS_LINES[status], headers)
+            start_response(STATUS_LINES[status], [*headers, ("X-Request-ID", request_id(environ))])
             return [body]
         environ[LOOKUP_ENVIRON_KEY] = Lookup(key, generation, self.store)
         return self.application(environ, start_response)
