@@ -37,7 +37,7 @@ test-sqlite:
 	$(BIN)/pytest -q
 
 test-postgres:
-	DATABASE_URL=$(PG_URL) $(BIN)/pytest -q -m "not browser" -p no:randomly
+	DATABASE_URL=$(PG_URL) $(BIN)/pytest -q -m "not browser and not scale" -p no:randomly
 
 # Loads the production server on 127.0.0.1 with wrk for a bounded time (~10 min,
 # with the newsletter send), then imports 10,000-post WordPress and Ghost files (bench/import.py);
