@@ -179,6 +179,17 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # each set() to cull, which costs milliseconds once a few thousand entries exist.
 if env.str("CACHE_URL", ""):
     CACHES = {"default": env.dj_cache_url("CACHE_URL")}
+    if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+        # A Redis that stops answering is a cache that misses (masthead.core.cache):
+        # pages render uncached, sessions come from the database.  Short timeouts so a
+        # dead or unreachable Redis costs milliseconds per request, and after a failure
+        # Redis is skipped for CACHE_RETRY_SECONDS rather than tried on every call.
+        CACHES["default"]["BACKEND"] = "masthead.core.cache.ResilientRedisCache"
+        CACHES["default"].setdefault("OPTIONS", {}).update(
+            SOCKET_TIMEOUT=env.float("CACHE_SOCKET_TIMEOUT", 0.25),
+            CONNECT_TIMEOUT=env.float("CACHE_CONNECT_TIMEOUT", 0.25),
+            RETRY_AFTER=env.float("CACHE_RETRY_SECONDS", 1.0),
+        )
 else:
     CACHES = {
         "default": {
@@ -201,6 +212,12 @@ else:
     }
 CACHES["default"].setdefault("KEY_PREFIX", env.str("CACHE_KEY_PREFIX", "masthead"))
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+# Rate limits count in the cache.  While it is down they fail closed (the library's
+# default, made explicit): every limited endpoint - comments, sign-in links, email
+# changes, subscription and newsletter confirmations, membership links - answers "over
+# the limit" rather than lose its abuse protection.  Most of them send mail through the
+# task queue, which lives in the same Redis and cannot take the job anyway.
+RATELIMIT_FAIL_OPEN = False
 
 # Rendered fragments (an article's markup, ranked lists) per content generation;
 # the timeout also bounds how old the view count inside them can be.
@@ -465,6 +482,10 @@ PAGE_CACHE_MEMORY_BYTES = env.int("PAGE_CACHE_MEMORY_MB", 16) * 1024 * 1024
 PAGE_CACHE_MAX_ENTRY_BYTES = 2 * 1024 * 1024
 # "file", "cache", or empty: a file unless the cache is shared between machines.
 PAGE_CACHE_GENERATION_STORE = env.str("PAGE_CACHE_GENERATION_STORE", "")
+if not PAGE_CACHE_GENERATION_STORE and CACHES["default"]["BACKEND"].endswith("RedisCache"):
+    # Shared between machines, though its module is ours (pagecache.config would take
+    # any masthead.core.cache backend for a local one).
+    PAGE_CACHE_GENERATION_STORE = "cache"
 PAGE_CACHE_GENERATION_FILE = DATA_DIR / "page-cache.generation"
 PAGE_CACHE_EXCLUDED_PATHS = [
     "/admin/",
