@@ -7,6 +7,8 @@ from wagtail.documents import urls as wagtaildocs_urls
 
 from masthead.api.urls import urlpatterns as api_urlpatterns
 from masthead.core import sites
+from masthead.core.ops.prometheus import prometheus_metrics
+from masthead.core.ops.readiness import readyz
 from masthead.newsroom import syndication_urls
 from masthead.newsroom.views import robots_txt
 
@@ -15,6 +17,8 @@ urlpatterns = [
     path("documents/", include(wagtaildocs_urls)),
     path("robots.txt", robots_txt, name="robots_txt"),
     path("healthz", include("masthead.core.health")),
+    path("readyz", readyz, name="readyz"),
+    path("prometheus", prometheus_metrics, name="prometheus"),
     *api_urlpatterns,
     *syndication_urls.urlpatterns,
     path("", include("masthead.metrics.urls")),

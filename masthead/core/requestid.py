@@ -2,6 +2,10 @@
 
 The front proxy may pass its own id (nginx's $request_id) so that its access log and
 ours name the same request; anything that does not look like an id is replaced.
+
+The middleware is the outermost one, so it also counts every request Django
+answers for /prometheus (page cache hits are counted before Django, in
+masthead.core.pagecache.app).
 """
 
 import contextvars
@@ -28,6 +32,22 @@ def current_request_id() -> str:
     return _current.get()
 
 
+def log_access(
+    method: str, path: str, status: int, started: float, rid: str, *, cache: str = ""
+) -> None:
+    """One access log line (ACCESS_LOG): method, path, status, duration, and the request id."""
+    extra = {
+        "method": method,
+        "path": path,
+        "status": status,
+        "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+        "request_id": rid,
+    }
+    if cache:
+        extra["cache"] = cache
+    access_log.info("%s %s %s", method, path, status, extra=extra)
+
+
 class RequestIdFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         if not hasattr(record, "request_id"):
@@ -38,6 +58,11 @@ class RequestIdFilter(logging.Filter):
 class RequestIdMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
+        self.tally = None
+        if settings.PROMETHEUS_ENABLED:
+            from masthead.core.ops.prometheus import request_tally
+
+            self.tally = request_tally()
 
     def __call__(self, request):
         request.request_id = rid = request_id(request.META)
@@ -46,19 +71,12 @@ class RequestIdMiddleware:
         try:
             response = self.get_response(request)
             response["X-Request-ID"] = rid
-            if access_log.isEnabledFor(logging.INFO):
-                access_log.info(
-                    "%s %s %s",
-                    request.method,
-                    request.path,
-                    response.status_code,
-                    extra={
-                        "method": request.method,
-                        "path": request.path,
-                        "status": response.status_code,
-                        "duration_ms": round((time.perf_counter() - started) * 1000, 2),
-                    },
+            if self.tally is not None:
+                self.tally.request(
+                    request.method, response.status_code, time.perf_counter() - started
                 )
+            if access_log.isEnabledFor(logging.INFO):
+                log_access(request.method, request.path, response.status_code, started, rid)
             return response
         finally:
             _current.reset(token)

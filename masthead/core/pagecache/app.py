@@ -13,8 +13,11 @@ from __future__ import annotations
 
 import json
 import logging
+from time import perf_counter
 
-from masthead.core.requestid import request_id
+from django.conf import settings
+
+from masthead.core.requestid import access_log, log_access, request_id
 
 from .config import PageCacheConfig
 from .store import PageStore
@@ -95,6 +98,12 @@ class PageCacheApplication:
         self.config = PageCacheConfig.from_settings()
         self.store = PageStore(self.config) if self.config.enabled else None
         self.reader_state_path = reader_state_path
+        # Request counts and hits/misses for /prometheus: plain integer adds per request.
+        self.tally = None
+        if settings.PROMETHEUS_ENABLED:
+            from masthead.core.ops.prometheus import request_tally
+
+            self.tally = request_tally()
         body = json.dumps(ANONYMOUS_READER_STATE).encode()
         self._anonymous_state = (
             [
@@ -110,13 +119,14 @@ class PageCacheApplication:
     def __call__(self, environ, start_response):
         if self.store is None:
             return self.application(environ, start_response)
+        started = perf_counter()
         if (
             environ.get("PATH_INFO") == self.reader_state_path
             and environ["REQUEST_METHOD"] in ("GET", "HEAD")
             and "HTTP_AUTHORIZATION" not in environ
             and not has_cookie(environ.get("HTTP_COOKIE"), self.config.session_cookie)
         ):
-            return self._answer_anonymous_state(environ, start_response)
+            return self._answer_anonymous_state(environ, start_response, started)
         if not is_candidate(environ, self.config):
             environ[LOOKUP_ENVIRON_KEY] = None
             return self.application(environ, start_response)
@@ -127,16 +137,34 @@ class PageCacheApplication:
         except Exception:
             # A cache outage must not take the site down: serve it uncached.
             logger.exception("page cache lookup failed")
+            if self.tally is not None:
+                self.tally.miss()
             environ[LOOKUP_ENVIRON_KEY] = None
             return self.application(environ, start_response)
         if entry is not None:
             status, headers, body = entry.choose(environ)
-            start_response(STATUS_LINES[status], [*headers, ("X-Request-ID", request_id(environ))])
+            rid = request_id(environ)
+            start_response(STATUS_LINES[status], [*headers, ("X-Request-ID", rid)])
+            if self.tally is not None:
+                self.tally.hit(environ["REQUEST_METHOD"], status, perf_counter() - started)
+            if access_log.isEnabledFor(logging.INFO):
+                log_access(
+                    environ["REQUEST_METHOD"],
+                    environ.get("PATH_INFO", "/"),
+                    status,
+                    started,
+                    rid,
+                    cache="HIT",
+                )
             return [body]
+        if self.tally is not None:
+            self.tally.miss()
         environ[LOOKUP_ENVIRON_KEY] = Lookup(key, generation, self.store)
         return self.application(environ, start_response)
 
-    def _answer_anonymous_state(self, environ, start_response):
+    def _answer_anonymous_state(self, environ, start_response, started: float):
         headers, body = self._anonymous_state
         start_response("200 OK", headers)
+        if self.tally is not None:
+            self.tally.request(environ["REQUEST_METHOD"], 200, perf_counter() - started)
         return [b"" if environ["REQUEST_METHOD"] == "HEAD" else body]
