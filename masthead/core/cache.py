@@ -32,7 +32,12 @@ class CacheUnavailable(Exception):
 
 class CircuitBreaker:
     """After a failure, callers skip the service for `pause` seconds instead of each
-    paying a connect attempt; the first call after the pause tries again.
+    paying a connect attempt; then one caller probes it, and the others keep skipping
+    until the probe and the recovery steps have run.
+
+    Recovery steps (on_recovery) run before any caller uses the service again: the
+    page cache renews its generation there, so no read after an outage can return a
+    page stored before it.
 
     One per service per process, shared by every thread (Django gives each thread
     its own cache object, so the state cannot live on the backend instance).
@@ -45,6 +50,8 @@ class CircuitBreaker:
         self.pause = pause
         self.log_every = log_every
         self._lock = threading.Lock()
+        self._recovering = threading.Lock()
+        self._local = threading.local()
         self._open_until = 0.0
         self._logged_at = float("-inf")
         self._down_since: float | None = None
@@ -52,11 +59,37 @@ class CircuitBreaker:
 
     @property
     def down(self) -> bool:
-        """Whether the last attempt failed (the service is taken to be down)."""
+        """Whether the service is taken to be down (the last attempt failed)."""
         return self._down_since is not None
 
-    def allows(self) -> bool:
-        return time.monotonic() >= self._open_until
+    def check(self, probe, *, wait_out_pause: bool = True) -> None:
+        """Return if the service may be used now; raise CacheUnavailable if not.
+
+        Costs one attribute read while the service is up.  While it is down, the
+        first caller after the pause runs `probe` and the recovery steps."""
+        if self._down_since is None or getattr(self._local, "recovering", False):
+            return
+        if wait_out_pause and time.monotonic() < self._open_until:
+            raise CacheUnavailable("skipped: the cache failed a moment ago")
+        if not self._recovering.acquire(blocking=False):
+            raise CacheUnavailable("skipped: another thread is probing the cache")
+        try:
+            if self._down_since is None:
+                return
+            self._open_until = time.monotonic() + self.pause  # the others keep skipping
+            self._local.recovering = True
+            try:
+                probe()
+                for hook in list(self._recovery_hooks):
+                    hook()
+            except Exception as error:
+                self.failed(error)
+                raise CacheUnavailable(str(error)) from error
+            finally:
+                self._local.recovering = False
+            self._recovered()
+        finally:
+            self._recovering.release()
 
     def failed(self, error: BaseException) -> None:
         now = time.monotonic()
@@ -76,25 +109,21 @@ class CircuitBreaker:
                 self.pause,
             )
 
-    def succeeded(self) -> None:
-        if self._down_since is None:  # the common case: no lock
-            return
+    def _recovered(self) -> None:
         with self._lock:
-            if self._down_since is None:
-                return
-            outage = time.monotonic() - self._down_since
+            outage = time.monotonic() - (self._down_since or time.monotonic())
             self._down_since = None
             self._open_until = 0.0
             self._logged_at = float("-inf")
-            hooks = list(self._recovery_hooks)
         logger.warning("%s available again after %.1f s", self.name, outage)
-        for hook in hooks:
-            try:
-                hook()
-            except Exception:
-                logger.exception("%s: a recovery step failed", self.name)
 
     def on_recovery(self, hook) -> None:
+        """Run `hook` (no arguments) when the service is back, before anyone uses it.
+
+        A hook that raises keeps the service marked down, to be retried after the
+        pause: recovery steps must be safe to repeat."""
+        if hook in self._recovery_hooks:
+            return
         with self._lock:
             if hook not in self._recovery_hooks:
                 self._recovery_hooks.append(hook)
@@ -163,15 +192,15 @@ class ResilientRedisCache(RedisCache):
 
     def _call(self, operation, *args):
         """Run one RedisCacheClient operation; CacheUnavailable when Redis is down."""
-        if not self.breaker.allows():
-            raise CacheUnavailable("skipped: the cache failed a moment ago")
+        self.breaker.check(self._probe)
         try:
-            result = operation(*args)
+            return operation(*args)
         except self._errors as error:
             self.breaker.failed(error)
             raise CacheUnavailable(str(error)) from error
-        self.breaker.succeeded()
-        return result
+
+    def _probe(self) -> None:
+        self._cache.get_client(None, write=True).ping()
 
     @property
     def available(self) -> bool:
@@ -192,14 +221,18 @@ class ResilientRedisCache(RedisCache):
         return self._call(self._cache.add, key, value, self.get_backend_timeout(timeout))
 
     def ping(self) -> None:
-        """Raise CacheUnavailable unless Redis answers now (readiness checks); ignores
-        the breaker, so a check always reports the present state."""
+        """Raise CacheUnavailable unless Redis answers now (readiness checks); does not
+        wait out the breaker's pause, so a check always reports the present state."""
+        if self.breaker.down:
+            self.breaker.check(self._probe, wait_out_pause=False)
+            if self.breaker.down:  # another thread is probing it right now
+                raise CacheUnavailable("the cache is being probed after an outage")
+            return
         try:
-            self._cache.get_client(None).ping()
+            self._probe()
         except self._errors as error:
             self.breaker.failed(error)
             raise CacheUnavailable(str(error)) from error
-        self.breaker.succeeded()
 
     # --- Django's API ------------------------------------------------------------------
 

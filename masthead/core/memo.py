@@ -6,7 +6,8 @@ value computed under generation G stays right until G changes.  Each process
 keeps its own small table and drops it whole when it sees a new generation:
 correctness across processes rests on the shared generation, not on this
 memory.  The generation is read on every call (a stat() on one machine, one
-Redis GET at scale) so a memo is never older than the page that uses it.
+Redis GET at scale) so a memo is never older than the page that uses it.  While
+the generation is unknown (Redis is down) nothing is memoised: every call computes.
 """
 
 import threading
@@ -14,6 +15,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable
 
 from masthead.core.pagecache import current_generation
+from masthead.core.pagecache.generation import is_known
 
 MAX_ENTRIES = 2048
 
@@ -40,6 +42,13 @@ def _cached(key: Hashable, generation: object) -> tuple[bool, object]:
 def per_generation[T](key: Hashable, compute: Callable[[], T]) -> T:
     """The value of compute() for `key`, computed once per content generation."""
     generation = current_generation()
+    if not is_known(generation):
+        # No edit made meanwhile can reach us: compute each time, and without the
+        # per-key lock, which would make the threads compute one after another.
+        # What was memoised before is dropped, whatever the generation is afterwards.
+        if _generation is not None or _values:
+            clear()
+        return compute()
     found, value = _cached(key, generation)
     if found:
         return value

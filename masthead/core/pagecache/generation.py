@@ -16,7 +16,10 @@ Two stores, one interface (`current()` and `bump()`):
   compacted (replaced by a fresh one-byte file, under a lock) without ever
   repeating an earlier value while old entries may still be cached.
 - CacheGeneration (several machines): an integer key in the shared cache
-  (Redis), read once per request, incremented atomically by a bump.
+  (Redis), read once per request, incremented atomically by a bump.  While Redis
+  is down it reports UNKNOWN, which matches no cached page and no memo, so the
+  site renders everything afresh; when Redis is back, every process that saw it
+  fail bumps the generation before reading anything (see _renewal).
 """
 
 from __future__ import annotations
@@ -24,7 +27,9 @@ from __future__ import annotations
 import fcntl
 import logging
 import os
+import threading
 import time
+import uuid
 from pathlib import Path
 
 from django.core.cache import caches
@@ -82,30 +87,115 @@ class FileGeneration:
         os.replace(tmp, self.path)
 
 
+class UnknownGeneration:
+    """The generation while its store cannot be read (Redis is down).
+
+    Equal to nothing, itself included, so no cached page and no memo ever matches
+    it: everything is computed afresh until the generation is known again.  Its
+    text is different every time, so a fragment key built from it never repeats.
+    """
+
+    __slots__ = ()
+
+    def __eq__(self, other):
+        return False
+
+    def __ne__(self, other):
+        return True
+
+    __hash__ = object.__hash__
+
+    def __str__(self):
+        return f"unknown-{uuid.uuid4().hex}"
+
+    def __repr__(self):
+        return "UNKNOWN_GENERATION"
+
+    def __reduce__(self):
+        return (UnknownGeneration, ())
+
+
+UNKNOWN = UnknownGeneration()
+
+
+def is_known(generation) -> bool:
+    return not isinstance(generation, UnknownGeneration)
+
+
+# One renewal step per alias, so that registering it again is a no-op.
+_renewals: dict[str, object] = {}
+_renewals_lock = threading.Lock()
+
+
 class CacheGeneration:
     def __init__(self, alias: str):
         self.alias = alias
+        breaker = getattr(self.cache, "breaker", None)
+        if breaker is not None:
+            breaker.on_recovery(_renewal(alias))
 
     @property
     def cache(self):
         return caches[self.alias]
 
-    def current(self) -> int:
-        value = self.cache.get(GENERATION_KEY)
-        return value if value is not None else self._initialise()
+    def current(self):
+        """The generation, or UNKNOWN when the cache cannot be read."""
+        cache = self.cache
+        try:
+            value = _strict(cache, "get", GENERATION_KEY)
+            return value if value is not None else _initialise(cache)
+        except Exception as error:
+            logger.debug("page cache generation unavailable: %s", error)
+            return UNKNOWN
 
     def bump(self) -> None:
-        try:
-            self.cache.incr(GENERATION_KEY)
-        except ValueError:  # the key is missing (new or evicted Redis)
-            self._initialise()
-            self.cache.incr(GENERATION_KEY)
+        _bump(self.cache)
 
-    def _initialise(self) -> int:
-        # Start from the clock in microseconds rather than 0, so that a Redis that
-        # lost the key never walks back through values old entries were stored with.
-        self.cache.add(GENERATION_KEY, time.time_ns() // 1000, timeout=None)
-        return self.cache.get(GENERATION_KEY)
+
+def _bump(cache) -> int:
+    try:
+        return _strict(cache, "incr", GENERATION_KEY)
+    except ValueError:  # the key is missing (new or evicted Redis)
+        _initialise(cache)
+        return _strict(cache, "incr", GENERATION_KEY)
+
+
+def _initialise(cache) -> int:
+    # Start from the clock in microseconds rather than 0, so that a Redis that lost
+    # the key (restarted, flushed) never walks back through values old entries were
+    # stored with.
+    _strict(cache, "add", GENERATION_KEY, time.time_ns() // 1000, timeout=None)
+    value = _strict(cache, "get", GENERATION_KEY)
+    if value is None:
+        raise RuntimeError("the page cache generation vanished as it was created")
+    return value
+
+
+def _renewal(alias: str):
+    """The step a process runs when its cache is back after failing: bump the generation.
+
+    Bumps made during the outage were lost, and a Redis that was unreachable rather
+    than restarted still holds the value that pages rendered before a change made
+    during the outage are stored under.  The cache's circuit breaker runs it before
+    any other read, so nothing stored before the outage is served after it.  Every
+    process that saw the outage bumps once: a few extra invalidations, never a miss.
+    """
+    with _renewals_lock:
+        if alias not in _renewals:
+
+            def renew() -> None:
+                value = _bump(caches[alias])
+                logger.warning("page cache generation renewed after an outage: %s", value)
+
+            _renewals[alias] = renew
+        return _renewals[alias]
+
+
+def _strict(cache, operation: str, *args, **kwargs):
+    """Call a cache operation so that an unavailable cache raises instead of missing
+    (ResilientRedisCache swallows errors in its plain methods)."""
+    strict = getattr(cache, f"strict_{operation}", None)
+    return (strict or getattr(cache, operation))(*args, **kwargs)
 
 
 def generation_store(config) -> FileGeneration | CacheGeneration:
