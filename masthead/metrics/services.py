@@ -17,6 +17,7 @@ from django.db import connection, transaction
 
 from .buffer import InProcessBuffer, LocalClaims, RedisBuffer, ViewBuffer, ViewEvent
 from .counting import add_counts, claim_visitors, split_rounds
+from .fallback import FallbackBuffer
 from .models import ArticleHourlyViews, ArticleViewTotal, DailySalt, ReferrerDailyViews, ViewClaim
 
 log = logging.getLogger(__name__)
@@ -57,7 +58,29 @@ def make_buffer(*, prefix: str, event_type=ViewEvent) -> ViewBuffer:
             choice = "memory"
     if choice == "memory":
         return InProcessBuffer()
-    return RedisBuffer(choice, prefix=prefix, event_type=event_type)
+    # The cache's timeouts and retry pause (settings.CACHES) serve the buffers too.
+    options = settings.CACHES["default"].get("OPTIONS", {})
+    return FallbackBuffer(
+        RedisBuffer(
+            _with_timeouts(choice, options.get("SOCKET_TIMEOUT", 0.25)),
+            prefix=prefix,
+            event_type=event_type,
+        ),
+        pause=options.get("RETRY_AFTER", 1.0),
+    )
+
+
+def _with_timeouts(url: str, timeout: float) -> str:
+    """`url` with short socket timeouts unless it names its own: a beacon must not wait
+    seconds for a Redis that stopped answering when memory can take the view at once."""
+    from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+    parts = urlsplit(url)
+    query = dict(parse_qsl(parts.query))
+    timeout = str(timeout)
+    query.setdefault("socket_timeout", timeout)
+    query.setdefault("socket_connect_timeout", timeout)
+    return urlunsplit(parts._replace(query=urlencode(query)))
 
 
 def _make_buffer() -> ViewBuffer:
