@@ -40,7 +40,6 @@ from pathlib import Path
 
 from django.conf import settings
 from django.http import Http404, HttpResponse
-from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
 from masthead.api.problems import problem_response
@@ -317,7 +316,6 @@ def _authorized(request) -> bool:
     )
 
 
-@never_cache
 @require_safe
 def prometheus_metrics(request):
     if not settings.PROMETHEUS_ENABLED:
