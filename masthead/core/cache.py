@@ -62,6 +62,10 @@ class CircuitBreaker:
         """Whether the service is taken to be down (the last attempt failed)."""
         return self._down_since is not None
 
+    def allows_probe(self) -> bool:
+        """Whether the pause after the last failure is over."""
+        return time.monotonic() >= self._open_until
+
     def check(self, probe, *, wait_out_pause: bool = True) -> None:
         """Return if the service may be used now; raise CacheUnavailable if not.
 
@@ -102,7 +106,7 @@ class CircuitBreaker:
                 self._logged_at = now
         if log:
             logger.warning(
-                "%s unavailable (%s: %s); carrying on without it, retrying every %.1f s",
+                "%s unavailable (%s: %s); carrying on without it, retrying every %g s",
                 self.name,
                 type(error).__name__,
                 error,
