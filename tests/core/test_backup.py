@@ -1,0 +1,310 @@
+"""`masthead backup` / `masthead restore` on SQLite, run as an operator runs them: the real
+command in its own process, each deployment with its own MASTHEAD_DATA_DIR.
+
+A publication (articles, one with an image, comments, subscribers, a donation, views,
+a staff user) is backed up and restored into a fresh data dir; the restored one must
+read the same, row for row and byte for byte.  Refusals leave everything as it was.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import os
+import subprocess
+import sys
+import tarfile
+import uuid
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+MASTHEAD = [sys.executable, "-m", "masthead.cli"]
+
+BUILD = """
+from django.contrib.auth import get_user_model
+from masthead.metrics.models import ArticleHourlyViews, ArticleViewTotal
+from masthead.newsletters.models import Subscriber
+from masthead.support.models import Donation
+from tests.discussion.factories import make_comment
+from tests.newsroom.factories import make_article, make_image, make_section
+
+image = make_image(title="Harbour at dawn")
+analysis = make_section("Analysis")
+lead = make_article(title="Council votes on the harbour", featured_image=image)
+other = make_article(title="What the budget means", section=analysis)
+make_comment(lead, author_name="Ann", body="First, and approving.")
+make_comment(lead, author_name="Bob", body="Held for review.", status="pending")
+make_comment(other, author_name="Cy", body="On the budget.")
+Subscriber.objects.create(email="sub1@example.com", name="Sub One")
+Subscriber.objects.create(email="sub2@example.com")
+Donation.objects.create(
+    provider="offline", amount=2500, currency="EUR", status="completed", email="d@example.com"
+)
+ArticleViewTotal.objects.create(article=lead, views=42)
+ArticleViewTotal.objects.create(article=other, views=7)
+ArticleHourlyViews.objects.create(article=lead, hour=490000, views=40)
+ArticleHourlyViews.objects.create(article=lead, hour=490001, views=2)
+ArticleHourlyViews.objects.create(article=other, hour=490001, views=7)
+get_user_model().objects.create_user("editor", "editor@example.com", "a-long-password-1")
+"""
+
+# The publication as readers and staff see it, and every media file's bytes.
+SNAPSHOT = """
+import hashlib, json
+from django.contrib.auth import get_user_model
+from django.core.files.storage import default_storage
+from masthead.core.backup.media import walk
+from masthead.discussion.models import Comment
+from masthead.metrics.models import ArticleHourlyViews, ArticleViewTotal
+from masthead.newsletters.models import Subscriber
+from masthead.newsroom.models import ArticlePage
+from masthead.support.models import Donation
+
+def media_hash(name):
+    with default_storage.open(name, "rb") as f:
+        return hashlib.sha256(f.read()).hexdigest()
+
+state = {
+    "articles": sorted(
+        [a.title, a.url_path, a.live, a.standfirst, json.dumps(a.body.get_prep_value()),
+         a.featured_image.file.name if a.featured_image else None]
+        for a in ArticlePage.objects.all()
+    ),
+    "comments": sorted(
+        [c.article.slug, c.author_name, c.author_email, c.body, c.status]
+        for c in Comment.objects.all()
+    ),
+    "subscribers": sorted(Subscriber.objects.values_list("email", "name", "status")),
+    "donations": sorted(
+        [str(d.public_id), d.amount, d.currency, d.status, d.email]
+        for d in Donation.objects.all()
+    ),
+    "view_totals": sorted(ArticleViewTotal.objects.values_list("article__slug", "views")),
+    "hourly_views": sorted(
+        ArticleHourlyViews.objects.values_list("article__slug", "hour", "views")
+    ),
+    "users": sorted(get_user_model().objects.values_list("username", "email", "password")),
+    "media": {name: media_hash(name) for name in walk(default_storage)},
+}
+print("SNAPSHOT" + json.dumps(state, sort_keys=True))
+"""
+
+
+def deployment_env(data_dir: Path) -> dict[str, str]:
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("DJANGO_", "MASTHEAD_", "PYTEST", "DATABASE_", "CACHE_"))
+    }
+    env.update(
+        DJANGO_SETTINGS_MODULE="masthead.settings",
+        MASTHEAD_DATA_DIR=str(data_dir),
+        MASTHEAD_TESTING="1",
+        SECRET_KEY="backup-tests-" + "k" * 40,
+        LOG_LEVEL="WARNING",
+    )
+    return env
+
+
+def masthead(data_dir: Path, *argv: str, timeout: float = 300) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [*MASTHEAD, *argv],
+        env=deployment_env(data_dir),
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+def ok(data_dir: Path, *argv: str) -> str:
+    result = masthead(data_dir, *argv)
+    assert result.returncode == 0, f"masthead {argv} failed:\n{result.stdout}\n{result.stderr}"
+    return result.stdout
+
+
+def snapshot(data_dir: Path) -> dict:
+    out = ok(data_dir, "shell", "-c", SNAPSHOT)
+    return json.loads(out.split("SNAPSHOT", 1)[1])
+
+
+def sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def read_manifest(archive: Path) -> dict:
+    with tarfile.open(archive, "r:gz") as tar:
+        return json.loads(tar.extractfile("manifest.json").read())
+
+
+@pytest.fixture(scope="module")
+def publication(tmp_path_factory):
+    """A data dir holding the publication, its snapshot, and one backup of it."""
+    root = tmp_path_factory.mktemp("backup")
+    source = root / "source"
+    ok(source, "migrate", "--no-input", "-v", "0")
+    ok(source, "shell", "-c", BUILD)
+    archive = root / "site.tar.gz"
+    summary = ok(source, "backup", str(archive))
+    return {
+        "root": root,
+        "source": source,
+        "archive": archive,
+        "state": snapshot(source),
+        "summary": summary,
+    }
+
+
+def fresh_dir(publication) -> Path:
+    return publication["root"] / f"target-{uuid.uuid4().hex[:8]}"
+
+
+def test_the_publication_under_test_has_every_kind_of_row(publication):
+    state = publication["state"]
+    assert len(state["articles"]) == 2
+    assert len(state["comments"]) == 3
+    assert len(state["subscribers"]) == 2
+    assert len(state["donations"]) == 1
+    assert sum(views for _, views in state["view_totals"]) == 49
+    assert any(name.startswith("original_images/") for name in state["media"])
+
+
+def test_backup_then_restore_into_a_fresh_data_dir_gives_the_same_publication(publication):
+    target = fresh_dir(publication)
+    out = ok(target, "restore", str(publication["archive"]))
+    assert "Restored from" in out
+    assert snapshot(target) == publication["state"]
+
+
+def test_the_manifest_describes_what_the_archive_holds(publication):
+    manifest = read_manifest(publication["archive"])
+    assert manifest["format_version"] == 1
+    assert manifest["vendor"] == "sqlite"
+    assert manifest["counts"]["articles"] == 2
+    assert manifest["counts"]["comments"] == 3
+    assert manifest["counts"]["subscribers"] == 2
+    assert manifest["counts"]["donations"] == 1
+    assert manifest["counts"]["views_total"] == 49
+    assert manifest["counts"]["views_hourly"] == 49
+    assert "0001_initial" in manifest["migrations"]["newsroom"]
+    media = publication["state"]["media"]
+    assert {f["name"]: f["sha256"] for f in manifest["media"]["files"]} == media
+    with tarfile.open(publication["archive"], "r:gz") as tar:
+        names = tar.getnames()
+        for entry in manifest["media"]["files"]:
+            data = tar.extractfile("media/" + entry["name"]).read()
+            assert len(data) == entry["size"]
+            assert hashlib.sha256(data).hexdigest() == entry["sha256"]
+    assert names[0] == "database/db.sqlite3"
+    assert names[-1] == "manifest.json"
+    assert "2 articles" in publication["summary"]
+
+
+def test_backup_never_overwrites_an_archive(publication):
+    before = sha256(publication["archive"])
+    result = masthead(publication["source"], "backup", str(publication["archive"]))
+    assert result.returncode != 0
+    assert "already exists" in result.stderr
+    assert sha256(publication["archive"]) == before
+
+
+def test_restore_refuses_a_deployment_that_holds_content(publication):
+    source = publication["source"]
+    result = masthead(source, "restore", str(publication["archive"]))
+    assert result.returncode != 0
+    assert "already holds content" in result.stderr
+    assert "--force" in result.stderr
+    assert snapshot(source) == publication["state"]
+
+
+def hostile_archive(path: Path, member: tarfile.TarInfo, data: bytes = b"") -> Path:
+    with tarfile.open(path, "w:gz") as tar:
+        manifest = b'{"format_version": 1}'
+        info = tarfile.TarInfo("manifest.json")
+        info.size = len(manifest)
+        tar.addfile(info, io.BytesIO(manifest))
+        member.size = len(data) if member.isreg() else 0
+        tar.addfile(member, io.BytesIO(data) if member.isreg() else None)
+    return path
+
+
+def _symlink() -> tarfile.TarInfo:
+    info = tarfile.TarInfo("media/original_images/passwd")
+    info.type = tarfile.SYMTYPE
+    info.linkname = "/etc/passwd"
+    return info
+
+
+def _hardlink() -> tarfile.TarInfo:
+    info = tarfile.TarInfo("media/escape")
+    info.type = tarfile.LNKTYPE
+    info.linkname = "../../escaped"
+    return info
+
+
+@pytest.mark.parametrize(
+    ("member", "why"),
+    [
+        (lambda: tarfile.TarInfo("media/../../escaped"), "unsafe member name"),
+        (lambda: tarfile.TarInfo("/tmp/masthead-escaped"), "unsafe member name"),
+        (lambda: tarfile.TarInfo("escaped"), "unexpected member"),
+        (_symlink, "is a link"),
+        (_hardlink, "is a link"),
+    ],
+    ids=["dot-dot", "absolute", "outside-layout", "symlink", "hardlink"],
+)
+def test_a_hostile_archive_is_refused_before_anything_happens(publication, member, why):
+    target = fresh_dir(publication)
+    archive = hostile_archive(
+        publication["root"] / f"hostile-{uuid.uuid4().hex[:6]}.tar.gz", member(), b"owned"
+    )
+    result = masthead(target, "restore", str(archive))
+    assert result.returncode != 0
+    assert "refusing the archive" in result.stderr
+    assert why in result.stderr
+    assert not (publication["root"] / "escaped").exists()
+    assert not Path("/tmp/masthead-escaped").exists()
+    assert not (target / "media").exists()
+    assert "Traceback" not in result.stderr
+
+
+def _flip_middle(data: bytes) -> bytes:
+    middle = len(data) // 2
+    return data[:middle] + bytes(b ^ 0xFF for b in data[middle : middle + 64]) + data[middle + 64 :]
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [_flip_middle, lambda data: data[: len(data) * 2 // 3], lambda data: b"not a tar" * 100],
+    ids=["flipped-bytes", "truncated", "not-an-archive"],
+)
+def test_a_damaged_archive_is_refused_and_nothing_changes(publication, damage):
+    """Even with --force, which would otherwise replace everything in the source."""
+    source = publication["source"]
+    damaged = publication["root"] / f"damaged-{uuid.uuid4().hex[:6]}.tar.gz"
+    damaged.write_bytes(damage(publication["archive"].read_bytes()))
+    db_before = sha256(source / "db.sqlite3")
+    result = masthead(source, "restore", "--force", str(damaged))
+    assert result.returncode != 0
+    assert "restore failed" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert sha256(source / "db.sqlite3") == db_before
+    assert snapshot(source) == publication["state"]
+
+
+def test_restore_with_force_replaces_a_deployment_that_holds_content(publication):
+    target = fresh_dir(publication)
+    ok(target, "migrate", "--no-input", "-v", "0")
+    ok(
+        target,
+        "shell",
+        "-c",
+        "from tests.newsroom.factories import make_article\n"
+        "make_article(title='Only in the target')",
+    )
+    assert masthead(target, "restore", str(publication["archive"])).returncode != 0
+    ok(target, "restore", "--force", str(publication["archive"]))
+    assert snapshot(target) == publication["state"]
