@@ -294,16 +294,19 @@ def _safely(what: str, read):
         return None
 
 
-def scrape() -> tuple[bytes, str]:
-    """The exposition text of every process on this machine plus scrape-time values."""
+def scrape(accept: str = "") -> tuple[bytes, str]:
+    """The exposition of every process on this machine plus scrape-time values, in the
+    format the scraper's Accept header asks for (Prometheus text 0.0.4 by default)."""
     _tally.publish()
-    from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
+    from prometheus_client import CollectorRegistry
+    from prometheus_client.exposition import choose_encoder
     from prometheus_client.multiprocess import MultiProcessCollector
 
     registry = CollectorRegistry()
     MultiProcessCollector(registry, path=str(multiprocess_dir()))
     registry.register(ScrapeTimeCollector())
-    return generate_latest(registry), CONTENT_TYPE_LATEST
+    encoder, content_type = choose_encoder(accept)
+    return encoder(registry), content_type
 
 
 def _authorized(request) -> bool:
@@ -326,7 +329,7 @@ def prometheus_metrics(request):
             "Send the metrics token as Authorization: Bearer <PROMETHEUS_TOKEN>.",
             headers={"WWW-Authenticate": 'Bearer realm="metrics"', "Cache-Control": "no-store"},
         )
-    body, content_type = scrape()
+    body, content_type = scrape(request.META.get("HTTP_ACCEPT", ""))
     response = HttpResponse(body, content_type=content_type)
     response["Cache-Control"] = "no-store"
     return response
