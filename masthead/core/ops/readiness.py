@@ -11,6 +11,7 @@ queue instead of piling up threads.
 
 from __future__ import annotations
 
+import contextvars
 import json
 import logging
 import os
@@ -117,7 +118,11 @@ def run_checks(timeout: float | None = None) -> dict[str, str]:
     timeout = CHECK_SECONDS if timeout is None else timeout
     executor = _executor()
     deadline = time.monotonic() + timeout
-    futures = {name: executor.submit(check) for name, check in CHECKS.items()}
+    # Each in a copy of this context, so what a check logs names the probe's request id.
+    futures = {
+        name: executor.submit(contextvars.copy_context().run, check)
+        for name, check in CHECKS.items()
+    }
     outcomes = {}
     for name, future in futures.items():
         try:
