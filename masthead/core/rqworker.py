@@ -80,6 +80,11 @@ class MastheadWorker(Worker):
             job.retries_left = 0
         return super().handle_job_failure(job, queue, *args, **kwargs)
 
+    def run_maintenance_tasks(self):
+        if self._stop_requested:  # warm shutdown: don't restart the scheduler on the way out
+            return
+        return super().run_maintenance_tasks()
+
     def fork_work_horse(self, job: Job, queue):
         self._parent_pid = os.getpid()
         return super().fork_work_horse(job, queue)

@@ -37,7 +37,7 @@ FAST = (
     "--schedule-interval",
     "1",
 )
-TIMEOUT = 60
+TIMEOUT = 120  # includes starting a worker on a machine that may be busy
 
 
 @task
