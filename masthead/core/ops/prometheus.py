@@ -10,17 +10,17 @@ How the numbers stay right across processes and machines:
   so a counter never goes backwards when granian replaces a worker.  `masthead
   serve` empties the directory before the workers start (prepare_multiprocess_dir).
   Each machine reports its own processes; Prometheus sums the machines.
-- Counting straight into those mmap values costs about 0.7 us per counter and
-  1.5 us per histogram observation (a lock, a pid check and an mmap write each),
-  about 3 us on a page cache hit that costs about 10 us in Python: measured with
-  timeit, too much for the benchmarked path.  So requests are first counted in
-  plain per-process integers (RequestTally: a list index and an add, about
-  0.1 us), and a daemon thread per process adds the difference to the mmap
-  values every PUBLISH_SECONDS; the process answering a scrape publishes its own
-  first.  Another process's last second of requests may show up one scrape late;
-  nothing is lost.  The increments rely on the GIL (no thread switch inside
-  `x[i] += 1` on an int in CPython); at worst a free-threaded build would lose a
-  count, never correctness.
+- Counting straight into those mmap values costs a lock, a pid check and an mmap
+  write per value: on a page cache hit (two counters and a histogram) timeit
+  measured 3 to 8 us on the shared 2-core machine, against a hit that costs 6 to
+  14 us in Python: too much for the benchmarked path.  So requests are first
+  counted in plain per-process integers (RequestTally.hit: list index adds and a
+  bisect, about 0.5 us call included), and a daemon thread per process adds the
+  difference to the mmap values every PUBLISH_SECONDS; the process answering a
+  scrape publishes its own first.  Another process's last second of requests may
+  show up one scrape late; nothing is lost.  The increments rely on the GIL (no
+  thread switch inside `x[i] += 1` on an int in CPython); at worst a
+  free-threaded build would lose a count, never correctness.
 - Values that live elsewhere are read when scraped, in the scraping process: the
   view and ad buffers (Redis: shared by every server; memory: this process's own),
   the task queue (RQ's Redis list, or READY rows of the database queue), and the
