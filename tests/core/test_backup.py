@@ -12,9 +12,11 @@ import hashlib
 import io
 import json
 import os
+import socket
 import subprocess
 import sys
 import tarfile
+import time
 import uuid
 from pathlib import Path
 
@@ -93,7 +95,7 @@ print("SNAPSHOT" + json.dumps(state, sort_keys=True))
 """
 
 
-def deployment_env(data_dir: Path) -> dict[str, str]:
+def deployment_env(data_dir: Path, **overrides: str) -> dict[str, str]:
     env = {
         key: value
         for key, value in os.environ.items()
@@ -106,13 +108,16 @@ def deployment_env(data_dir: Path) -> dict[str, str]:
         SECRET_KEY="backup-tests-" + "k" * 40,
         LOG_LEVEL="WARNING",
     )
+    env.update(overrides)
     return env
 
 
-def masthead(data_dir: Path, *argv: str, timeout: float = 300) -> subprocess.CompletedProcess:
+def masthead(
+    data_dir: Path, *argv: str, timeout: float = 300, **env: str
+) -> subprocess.CompletedProcess:
     return subprocess.run(
         [*MASTHEAD, *argv],
-        env=deployment_env(data_dir),
+        env=deployment_env(data_dir, **env),
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -120,14 +125,14 @@ def masthead(data_dir: Path, *argv: str, timeout: float = 300) -> subprocess.Com
     )
 
 
-def ok(data_dir: Path, *argv: str) -> str:
-    result = masthead(data_dir, *argv)
+def ok(data_dir: Path, *argv: str, **env: str) -> str:
+    result = masthead(data_dir, *argv, **env)
     assert result.returncode == 0, f"masthead {argv} failed:\n{result.stdout}\n{result.stderr}"
     return result.stdout
 
 
-def snapshot(data_dir: Path) -> dict:
-    out = ok(data_dir, "shell", "-c", SNAPSHOT)
+def snapshot(data_dir: Path, **env: str) -> dict:
+    out = ok(data_dir, "shell", "-c", SNAPSHOT, **env)
     return json.loads(out.split("SNAPSHOT", 1)[1])
 
 
@@ -308,3 +313,70 @@ def test_restore_with_force_replaces_a_deployment_that_holds_content(publication
     assert masthead(target, "restore", str(publication["archive"])).returncode != 0
     ok(target, "restore", "--force", str(publication["archive"]))
     assert snapshot(target) == publication["state"]
+
+
+@pytest.fixture
+def s3_server():
+    """moto's S3 in server mode, on a port of its own; yields a function making buckets."""
+    import boto3
+
+    port = free_port()
+    log = open(os.devnull, "wb")  # noqa: SIM115 - closed below
+    server = subprocess.Popen(
+        [str(Path(sys.executable).with_name("moto_server")), "-H", "127.0.0.1", "-p", str(port)],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    endpoint = f"http://127.0.0.1:{port}"
+    client = boto3.client(
+        "s3",
+        endpoint_url=endpoint,
+        aws_access_key_id="test",
+        aws_secret_access_key="test",
+        region_name="us-east-1",
+    )
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            client.list_buckets()
+            break
+        except Exception:
+            if time.monotonic() > deadline or server.poll() is not None:
+                server.kill()
+                pytest.fail("moto_server did not start")
+            time.sleep(0.2)
+
+    def bucket() -> str:
+        name = f"media-{uuid.uuid4().hex[:10]}"
+        client.create_bucket(Bucket=name)
+        return f"s3://test:test@{name}?endpoint_url={endpoint}&region_name=us-east-1"
+
+    yield bucket
+    server.terminate()
+    server.wait(10)
+    log.close()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_media_in_object_storage_is_backed_up_and_restored_through_the_storage_api(
+    tmp_path, s3_server
+):
+    source_env = {"MEDIA_STORAGE_URL": s3_server()}
+    source = tmp_path / "source"
+    ok(source, "migrate", "--no-input", "-v", "0", **source_env)
+    ok(source, "shell", "-c", BUILD, **source_env)
+    state = snapshot(source, **source_env)
+    assert any(name.startswith("original_images/") for name in state["media"])
+    assert not (source / "media").exists()  # the bytes live in the bucket
+    archive = tmp_path / "site.tar.gz"
+    ok(source, "backup", str(archive), **source_env)
+
+    target_env = {"MEDIA_STORAGE_URL": s3_server()}
+    target = tmp_path / "target"
+    ok(target, "restore", str(archive), **target_env)
+    assert snapshot(target, **target_env) == state
