@@ -12,9 +12,6 @@ from pathlib import Path
 
 from .archive import BackupError
 
-# Pages per step: between steps writers get the database; a write during the copy
-# makes SQLite restart it, so steps must be big enough to finish under steady writes.
-PAGES_PER_STEP = 4096
 
 
 def snapshot(source: Path, dest: Path) -> None:
@@ -22,7 +19,10 @@ def snapshot(source: Path, dest: Path) -> None:
     src = sqlite3.connect(f"file:{source}?mode=ro", uri=True, timeout=30)
     dst = sqlite3.connect(dest)
     try:
-        src.backup(dst, pages=PAGES_PER_STEP)
+        # All pages in one step, i.e. one read transaction: under WAL, writers carry on
+        # meanwhile.  Copying in several steps would restart the copy whenever another
+        # process writes between them, which on a busy site could be forever.
+        src.backup(dst)
         # One self-contained file: the snapshot's readers need no -wal beside it.
         dst.execute("PRAGMA journal_mode=DELETE")
     except sqlite3.Error as e:
