@@ -98,9 +98,8 @@ class _Metrics:
             ["method", "status"],
             registry=registry,
         )
-        self.children = [
-            self.requests.labels(method, status) for method in METHODS for status in STATUS_CLASSES
-        ]
+        # Made when first counted: series for combinations that never happen stay out.
+        self.children = [None] * (len(METHODS) * len(STATUS_CLASSES))
         self.duration = Histogram(
             "masthead_http_request_duration_seconds",
             "Time to answer a request, from the WSGI call to the response (body excluded).",
@@ -187,8 +186,13 @@ class RequestTally:
                 0,
                 0,
             )
-            for child, new, old in zip(metrics.children, now[0], before[0], strict=True):
+            for index, (new, old) in enumerate(zip(now[0], before[0], strict=True)):
                 if new != old:
+                    child = metrics.children[index]
+                    if child is None:
+                        method, status = divmod(index, len(STATUS_CLASSES))
+                        child = metrics.requests.labels(METHODS[method], STATUS_CLASSES[status])
+                        metrics.children[index] = child
                     child.inc(new - old)
             # Histogram has no bulk observe: add to its per-bucket values directly
             # (non-cumulative per bucket in multiprocess mode, as observe() does).
