@@ -18,62 +18,82 @@ import logging
 
 from masthead.core.cache import CacheUnavailable, breaker_for
 
-from .buffer import Apply, BufferedEvent, InProcessBuffer, RedisBuffer, ViewBuffer
+from .buffer import Apply, BufferedEvent, InProcessBuffer, RedisBuffer, ViewEvent
 
 logger = logging.getLogger(__name__)
 
 
-class FallbackBuffer(ViewBuffer):
-    def __init__(self, primary: RedisBuffer, *, pause: float = 1.0) -> None:
+class FallbackRedisBuffer(RedisBuffer):
+    """RedisBuffer, with this process's memory taking what Redis cannot."""
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        prefix: str = "masthead:views",
+        event_type=ViewEvent,
+        pause: float = 1.0,
+    ) -> None:
         import redis
         from redis.backoff import NoBackoff
         from redis.retry import Retry
 
-        self.primary = primary
-        # redis-py's client retries a failed connection three times with backoff by
-        # default; here a failure has somewhere else to go at once.
-        primary._redis.set_retry(Retry(NoBackoff(), 0))
-        self.fallback = InProcessBuffer()
+        super().__init__(url, prefix=prefix, event_type=event_type)
+        # redis-py's client retries a failed connection with backoff by default; here
+        # a failure has somewhere else to go at once.
+        self._redis.set_retry(Retry(NoBackoff(), 0))
         self._errors = (redis.RedisError, OSError)
-        # A shared breaker per prefix: after a failure, events skip Redis for `pause`
-        # seconds instead of each paying a connect attempt.
-        self.breaker = breaker_for(f"event buffer {primary.prefix}", pause=pause)
+        self.memory = InProcessBuffer()
+        # Shared by the process's threads: after a failure, events skip Redis for
+        # `pause` seconds instead of each paying a connect attempt.
+        self.breaker = breaker_for(f"event buffer {prefix}", pause=pause)
+
+    def _redis_usable(self) -> bool:
+        try:
+            self.breaker.check(self._redis.ping)
+        except CacheUnavailable:
+            return False
+        return True
 
     def add(self, event: BufferedEvent) -> None:
-        try:
-            self.breaker.check(self._probe)
-            self.primary.add(event)
-        except CacheUnavailable:
-            self.fallback.add(event)
-        except self._errors as error:
-            self.breaker.failed(error)
-            self.fallback.add(event)
-
-    def _probe(self) -> None:
-        self.primary._redis.ping()
+        if self._redis_usable():
+            try:
+                super().add(event)
+                return
+            except self._errors as error:
+                self.breaker.failed(error)
+        self.memory.add(event)
 
     def pending_count(self, key: int) -> int:
-        local = self.fallback.pending_count(key)
+        local = self.memory.pending_count(key)
         if self.breaker.down:
             return local
-        return self.primary.pending_count(key) + local
+        return super().pending_count(key) + local
+
+    def pending_total(self) -> int:
+        """Every event waiting in Redis, plus this process's kept in memory."""
+        total = len(self.memory._events)
+        if self._redis_usable():
+            try:
+                total += int(self._redis.llen(self._pending))
+            except self._errors as error:
+                self.breaker.failed(error)
+        return total
 
     def flush(self, apply: Apply) -> int:
         # Memory first: it holds only what Redis could not take, and needs no Redis.
-        handed = self.fallback.flush(apply)
-        try:
-            self.breaker.check(self._probe)
-            handed += self.primary.flush(apply)
-        except CacheUnavailable:
-            pass
-        except self._errors as error:
-            # What was taken stays under its flush key and is picked up once stale.
-            self.breaker.failed(error)
+        handed = self.memory.flush(apply)
+        if self._redis_usable():
+            try:
+                handed += super().flush(apply)
+            except self._errors as error:
+                # What was taken stays under its flush key and is picked up once stale.
+                self.breaker.failed(error)
         return handed
 
     def reset(self) -> None:
-        self.fallback.reset()
+        self.memory.reset()
         try:
-            self.primary.reset()
+            super().reset()
         except self._errors as error:
             self.breaker.failed(error)

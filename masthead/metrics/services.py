@@ -15,9 +15,9 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import connection, transaction
 
-from .buffer import InProcessBuffer, LocalClaims, RedisBuffer, ViewBuffer, ViewEvent
+from .buffer import InProcessBuffer, LocalClaims, ViewBuffer, ViewEvent
 from .counting import add_counts, claim_visitors, split_rounds
-from .fallback import FallbackBuffer
+from .fallback import FallbackRedisBuffer
 from .models import ArticleHourlyViews, ArticleViewTotal, DailySalt, ReferrerDailyViews, ViewClaim
 
 log = logging.getLogger(__name__)
@@ -60,12 +60,10 @@ def make_buffer(*, prefix: str, event_type=ViewEvent) -> ViewBuffer:
         return InProcessBuffer()
     # The cache's timeouts and retry pause (settings.CACHES) serve the buffers too.
     options = settings.CACHES["default"].get("OPTIONS", {})
-    return FallbackBuffer(
-        RedisBuffer(
-            _with_timeouts(choice, options.get("SOCKET_TIMEOUT", 0.25)),
-            prefix=prefix,
-            event_type=event_type,
-        ),
+    return FallbackRedisBuffer(
+        _with_timeouts(choice, options.get("SOCKET_TIMEOUT", 0.25)),
+        prefix=prefix,
+        event_type=event_type,
         pause=options.get("RETRY_AFTER", 1.0),
     )
 
