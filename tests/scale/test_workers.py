@@ -271,3 +271,37 @@ def test_a_newsletter_send_is_shared_by_two_workers_one_email_each(deployment, w
         issue,
     )
     assert rows == [("sent", count)]
+
+
+# --- periodic jobs on several workers -----------------------------------------------------
+
+EXCLUSIVE = """
+import threading
+from django.db import connection
+from masthead.core import runlock
+held, release, seen = threading.Event(), threading.Event(), []
+def first():
+    with runlock.exclusive("publish_scheduled") as mine:
+        seen.append(("first", mine))
+        held.set()
+        release.wait(30)
+    connection.close()
+def second():
+    held.wait(30)
+    with runlock.exclusive("publish_scheduled") as mine:
+        seen.append(("second", mine))
+    release.set()
+    connection.close()
+threads = [threading.Thread(target=first), threading.Thread(target=second)]
+for t in threads: t.start()
+for t in threads: t.join(60)
+with runlock.exclusive("publish_scheduled") as mine:
+    seen.append(("after", mine))
+print(connection.vendor, sorted(seen))
+"""
+
+
+def test_a_periodic_job_runs_on_one_worker_at_a_time(deployment):
+    """Two database sessions (as on two workers) ask for the same job: one gets it."""
+    out = deployment.python(EXCLUSIVE).strip().splitlines()[-1]
+    assert out == "postgresql [('after', True), ('first', True), ('second', False)]"
