@@ -2,7 +2,8 @@
 
 It touches neither the database nor the cache, so a load balancer polling it
 measures the process, and `make bench` uses it as the floor that every other
-page is compared to.
+page is compared to.  Readiness (database, cache, task queue) is /readyz, in
+masthead.core.ops.readiness: a dependency's outage must not get a live process killed.
 """
 
 from django.http import HttpResponse
