@@ -434,3 +434,60 @@ def test_backup_while_another_process_writes_is_one_consistent_state(tmp_path):
     target = tmp_path / "target"
     ok(target, "restore", str(archive))
     assert _subscribers(target / "db.sqlite3") == backed_up
+
+
+def _fake_tool(directory: Path, name: str, major: int) -> Path:
+    """A stand-in for pg_dump that reports its version and records how it was called."""
+    directory.mkdir(parents=True, exist_ok=True)
+    tool = directory / name
+    tool.write_text(
+        "#!/bin/sh\n"
+        f'if [ "$1" = --version ]; then echo "{name} (PostgreSQL) {major}.3"; exit 0; fi\n'
+        'printf "%s\\n" "$@" > "$FAKE_PG_LOG.argv"\n'
+        'printf "%s" "$PGPASSWORD" > "$FAKE_PG_LOG.password"\n'
+    )
+    tool.chmod(0o755)
+    return tool
+
+
+def test_pg_dump_gets_the_password_in_its_environment_never_its_arguments(tmp_path, monkeypatch):
+    from masthead.core.backup import postgres
+
+    _fake_tool(tmp_path / "pg" / "16" / "bin", "pg_dump", 16)
+    monkeypatch.setattr(postgres, "TOOL_DIRS", str(tmp_path / "pg" / "*" / "bin"))
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))
+    monkeypatch.setenv("FAKE_PG_LOG", str(tmp_path / "log"))
+    postgres.dump(
+        settings_dict={"NAME": "news", "USER": "masthead", "PASSWORD": "s3cret!", "HOST": "db"},
+        server_major=16,
+        dest=tmp_path / "out.pgdump",
+        snapshot_id="00000003-1",
+    )
+    argv = (tmp_path / "log.argv").read_text().split("\n")
+    assert "s3cret!" not in "\n".join(argv)
+    assert (tmp_path / "log.password").read_text() == "s3cret!"
+    assert {"--format=custom", "--no-owner", "--no-privileges", "--snapshot=00000003-1"} <= set(
+        argv
+    )
+
+
+def test_the_pg_dump_matching_the_server_is_preferred(tmp_path, monkeypatch):
+    from masthead.core.backup import postgres
+
+    for major in (13, 15, 17):
+        _fake_tool(tmp_path / "pg" / str(major) / "bin", "pg_dump", major)
+    monkeypatch.setattr(postgres, "TOOL_DIRS", str(tmp_path / "pg" / "*" / "bin"))
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))
+    assert postgres.find_tool("pg_dump", 15) == str(tmp_path / "pg" / "15" / "bin" / "pg_dump")
+    assert postgres.find_tool("pg_dump", 16) == str(tmp_path / "pg" / "17" / "bin" / "pg_dump")
+    with pytest.raises(postgres.BackupError, match="only older pg_dump"):
+        postgres.find_tool("pg_dump", 18)
+
+
+def test_a_missing_pg_dump_is_a_clear_error(tmp_path, monkeypatch):
+    from masthead.core.backup import postgres
+
+    monkeypatch.setattr(postgres, "TOOL_DIRS", str(tmp_path / "none" / "*" / "bin"))
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))
+    with pytest.raises(postgres.BackupError, match="pg_dump was not found.*postgresql-client-15"):
+        postgres.find_tool("pg_dump", 15)
