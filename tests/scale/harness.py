@@ -346,27 +346,3 @@ def flush_redis(url: str) -> None:
     import redis
 
     redis.Redis.from_url(url).flushdb()
-
-
-# The RQ worker as django-rq runs it, for while `masthead worker` still runs the database
-# queue: the job class is django-tasks-rq's, so tasks report their results back.
-RQ_WORKER_ARGV = [
-    "rqworker",
-    "default",
-    "--with-scheduler",
-    "--job-class",
-    "django_tasks_rq.backend.Job",
-]
-
-
-def start_rq_worker(deployment: Deployment, name: str, **env) -> Process:
-    """A worker taking tasks from the Redis queue: `masthead worker` once it runs RQ
-    (MASTHEAD_SCALE_WORKER=rq forces django-rq's own rqworker command)."""
-    if os.environ.get("MASTHEAD_SCALE_WORKER") == "rq" or not _worker_runs_rq():
-        return deployment._spawn(name, [*MASTHEAD, *RQ_WORKER_ARGV], deployment.env(name, **env))
-    return deployment.start_worker(name, **env)
-
-
-def _worker_runs_rq() -> bool:
-    source = Path(__file__).resolve().parents[2] / "masthead/core/management/commands/worker.py"
-    return source.exists() and "rq" in source.read_text().lower()

@@ -50,7 +50,7 @@ def site(deployment, mailbox):
     )
     app1 = deployment.start_app("app1")
     app2 = deployment.start_app("app2")
-    harness.start_rq_worker(deployment, "worker")
+    deployment.start_worker("worker")
     try:
         yield deployment, app1, app2
     except BaseException:
