@@ -61,7 +61,7 @@ class Command(BaseCommand):
                     grace=options["lease_grace"],
                     maintenance=options["maintenance_interval"],
                     name=options["name"],
-                    logging_level="DEBUG" if options["verbosity"] > 1 else "INFO",
+                    logging_level=["WARNING", "INFO", "DEBUG"][min(options["verbosity"], 2)],
                 )
             else:
                 db_options = {"interval": 1.0, "batch": burst}
