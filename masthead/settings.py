@@ -277,14 +277,22 @@ def _mailer(url: str) -> dict:
     return {"BACKEND": backend, "OPTIONS": options}
 
 
-MAILERS = {"default": _mailer(env.str("EMAIL_URL", ""))}
+def _counted(mailer: dict) -> dict:
+    """The mailer, counting what it sends into the shared cache (masthead_emails_sent_total)."""
+    return {
+        "BACKEND": "masthead.core.mail.counting_backend",
+        "OPTIONS": {"backend": mailer["BACKEND"], **mailer.get("OPTIONS", {})},
+    }
+
+
+MAILERS = {"default": _counted(_mailer(env.str("EMAIL_URL", "")))}
 # An email service provider through django-anymail instead of SMTP, e.g.
 # EMAIL_BACKEND=anymail.backends.postmark.EmailBackend; its settings come from
 # ANYMAIL_* variables (ANYMAIL_POSTMARK_SERVER_TOKEN=... becomes
 # ANYMAIL["POSTMARK_SERVER_TOKEN"]), and ANYMAIL_WEBHOOK_SECRET guards the
 # bounce and complaint webhooks under /newsletters/esp/.
 if env.str("EMAIL_BACKEND", ""):
-    MAILERS["default"] = {"BACKEND": env.str("EMAIL_BACKEND"), "OPTIONS": {}}
+    MAILERS["default"] = _counted({"BACKEND": env.str("EMAIL_BACKEND"), "OPTIONS": {}})
 ANYMAIL = {
     key.removeprefix("ANYMAIL_"): value
     for key, value in os.environ.items()
@@ -498,6 +506,8 @@ PAGE_CACHE_EXCLUDED_PATHS = [
     "/metrics/",
     "/ads/",  # slots.json keeps its own short cache; beacons and clicks are never cached
     "/healthz",
+    "/readyz",
+    "/prometheus",
     "/static/",
     "/media/",
     "/documents/",

@@ -48,7 +48,7 @@ from django.db.models import Count, F, Sum
 from django.urls import reverse
 from django.utils import timezone
 
-from masthead.core.mail import HEADER_UNSAFE, UnfoldedHeadersMail, header_text
+from masthead.core.mail import HEADER_UNSAFE, UnfoldedHeadersMail, count_sent_emails, header_text
 
 from . import rendering, tokens
 from .models import (
@@ -617,6 +617,8 @@ def send_batch(
     # Django's SMTP backend: its open connection takes the assembled bytes directly.
     smtp = getattr(backend, "connection", None) if isinstance(backend, SMTPBackend) else None
     accepted = 0
+    # Mail written straight to the SMTP connection bypasses the counting backend.
+    sent_raw = 0
     renew_every = max(lease_seconds() / 3, 0.05)
     renewed = time.monotonic()
     try:
@@ -641,6 +643,7 @@ def send_batch(
                     raw, message_id = envelope.raw(subscriber_id=row.subscriber_id, email=row.email)
                     smtp.sendmail(envelope.envelope_from, [row.email], raw)
                     delivered = 1
+                    sent_raw += 1
                 else:
                     message, message_id = envelope.message(
                         subscriber_id=row.subscriber_id, email=row.email
@@ -669,6 +672,7 @@ def send_batch(
     finally:
         with contextlib.suppress(Exception):  # a dead connection may fail to close
             backend.close()
+        count_sent_emails(sent_raw)
     return accepted
 
 

@@ -1,5 +1,6 @@
 import os
 
+from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from masthead.core import services
@@ -21,6 +22,12 @@ class Command(BaseCommand):
 
     def handle(self, *args, bind, server, workers, threads, **options):
         services.ensure_static_collected()
+        if settings.PROMETHEUS_ENABLED:
+            from masthead.core.ops.prometheus import prepare_multiprocess_dir
+
+            # Before the workers exist: this run's counters start from empty files, and
+            # PROMETHEUS_MULTIPROC_DIR is in the environment every worker inherits.
+            prepare_multiprocess_dir()
         argv = services.server_command(bind=bind, workers=workers, threads=threads, server=server)
         # exec: the server replaces this process, so signals reach it directly.
         os.execv(argv[0], argv)
