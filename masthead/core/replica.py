@@ -92,8 +92,11 @@ class _GenerationClock:
 
     def changed_within(self, seconds: float) -> bool:
         from masthead.core.pagecache import current_generation
+        from masthead.core.pagecache.generation import is_known
 
         generation = current_generation()
+        if not is_known(generation):
+            return False  # the shared cache is down: nothing is cached or memoised now
         now = time.monotonic()
         with self._lock:
             if generation != self._generation:

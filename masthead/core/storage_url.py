@@ -61,3 +61,24 @@ def storage_from_url(url: str) -> dict:
         else:
             raise StorageUrlError(f"MEDIA_STORAGE_URL: unknown option {key!r}")
     return {"BACKEND": S3_BACKEND, "OPTIONS": options}
+
+
+def media_origin(url: str) -> str | None:
+    """The origin media URLs point at (for the Content-Security-Policy's img-src), or
+    None when they are the site's own (no MEDIA_STORAGE_URL)."""
+    if not url:
+        return None
+    options = storage_from_url(url)["OPTIONS"]
+    if domain := options.get("custom_domain"):
+        return f"{options.get('url_protocol', 'https:')}//{domain}"
+    endpoint = options.get("endpoint_url")
+    if not endpoint:
+        region = options.get("region_name")
+        host = f"s3.{region}.amazonaws.com" if region else "s3.amazonaws.com"
+        if options.get("addressing_style") != "path":
+            host = f"{options['bucket_name']}.{host}"
+        return f"https://{host}"
+    parts = urlsplit(endpoint)
+    if options.get("addressing_style") == "virtual":
+        return f"{parts.scheme}://{options['bucket_name']}.{parts.netloc}"
+    return f"{parts.scheme}://{parts.netloc}"
