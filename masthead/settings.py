@@ -234,16 +234,26 @@ TASKS = {
     "default": {
         "BACKEND": env.str(
             "TASK_BACKEND",
-            "django_tasks_rq.RQBackend" if TASK_QUEUE_URL else "django_tasks_db.DatabaseBackend",
+            # RQ, with a table of the database as its fallback while Redis is down.
+            "masthead.core.tasks_fallback.FallbackRQBackend"
+            if TASK_QUEUE_URL
+            else "django_tasks_db.DatabaseBackend",
         ),
         "QUEUES": ["default"],
     }
 }
-if TASKS["default"]["BACKEND"] == "django_tasks_rq.RQBackend":
+if TASKS["default"]["BACKEND"].endswith("RQBackend"):
     INSTALLED_APPS.append("django_rq")
     # A job a killed worker left running is re-queued once its lease lapses (the
     # worker's heartbeat); tasks are written to be safe to run twice.
-    RQ_QUEUES = {"default": {"URL": TASK_QUEUE_URL, "DEFAULT_TIMEOUT": 3600}}
+    # Only the connect is bounded: the worker's blocking wait for jobs must not time out.
+    _sep = "&" if "?" in TASK_QUEUE_URL else "?"
+    RQ_QUEUES = {
+        "default": {
+            "URL": f"{TASK_QUEUE_URL}{_sep}socket_connect_timeout=1",
+            "DEFAULT_TIMEOUT": 3600,
+        }
+    }
     RQ = {"JOB_CLASS": "django_tasks_rq.backend.Job"}
 
 # --- email ----------------------------------------------------------------
@@ -490,10 +500,6 @@ PAGE_CACHE_MEMORY_BYTES = env.int("PAGE_CACHE_MEMORY_MB", 16) * 1024 * 1024
 PAGE_CACHE_MAX_ENTRY_BYTES = 2 * 1024 * 1024
 # "file", "cache", or empty: a file unless the cache is shared between machines.
 PAGE_CACHE_GENERATION_STORE = env.str("PAGE_CACHE_GENERATION_STORE", "")
-if not PAGE_CACHE_GENERATION_STORE and CACHES["default"]["BACKEND"].endswith("RedisCache"):
-    # Shared between machines, though its module is ours (pagecache.config would take
-    # any masthead.core.cache backend for a local one).
-    PAGE_CACHE_GENERATION_STORE = "cache"
 PAGE_CACHE_GENERATION_FILE = DATA_DIR / "page-cache.generation"
 PAGE_CACHE_EXCLUDED_PATHS = [
     "/admin/",

@@ -14,3 +14,7 @@ class CoreConfig(AppConfig):
         # core has no models, so hang on the newsroom app's post_migrate (it owns the home page).
         post_migrate.connect(sync_default_site, dispatch_uid="masthead-sync-default-site")
         signals.connect()
+        from . import periodic, tasks_fallback
+
+        # Tasks kept in the database while Redis was down go to the queue when it is back.
+        periodic.register("tasks.requeue_spilled", tasks_fallback.requeue_spilled)

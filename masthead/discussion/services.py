@@ -266,7 +266,7 @@ def _on_published(comment: Comment) -> None:
 
     comment_id = comment.pk
     transaction.on_commit(bump_generation)
-    transaction.on_commit(lambda: notify_subscribers.enqueue(comment_id=comment_id))
+    transaction.on_commit(lambda: notify_subscribers.enqueue(comment_id=comment_id), robust=True)
 
 
 def edit_comment(*, comment: Comment, token: str, body: str, rules: DiscussionSettings) -> Comment:

@@ -183,7 +183,8 @@ def _enqueue_confirmation(subscription_id: int) -> None:
     from .tasks import send_subscription_confirmation
 
     transaction.on_commit(
-        lambda: send_subscription_confirmation.enqueue(subscription_id=subscription_id)
+        lambda: send_subscription_confirmation.enqueue(subscription_id=subscription_id),
+        robust=True,
     )
 
 

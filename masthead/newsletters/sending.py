@@ -312,7 +312,7 @@ def start_sending(issue: Issue, *, user=None) -> Issue:
         if current.recipients == 0:
             _finish_if_done(current.pk)
         issue_id = current.pk
-        transaction.on_commit(lambda: _kick(issue_id))
+        transaction.on_commit(lambda: _kick(issue_id), robust=True)
     issue.refresh_from_db()
     return issue
 
@@ -417,7 +417,7 @@ def retry_failed(issue: Issue) -> int:
                 status=IssueStatus.SENDING, finished_at=None
             )
             issue_id = issue.pk
-            transaction.on_commit(lambda: _kick(issue_id))
+            transaction.on_commit(lambda: _kick(issue_id), robust=True)
     issue.refresh_from_db()
     return count
 

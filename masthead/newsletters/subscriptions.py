@@ -198,7 +198,7 @@ def request_subscription(
             row.save()
         if pending and subscriber.status == SubscriberStatus.ACTIVE:
             subscriber_id = subscriber.pk
-            transaction.on_commit(lambda: _enqueue_confirmation(subscriber_id, nonce))
+            transaction.on_commit(lambda: _enqueue_confirmation(subscriber_id, nonce), robust=True)
 
 
 def _enqueue_confirmation(subscriber_id: int, nonce: str) -> None:

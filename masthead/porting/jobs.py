@@ -74,7 +74,9 @@ def queue(job: ImportJob, *, download: bool) -> None:
     from .tasks import run_import_job
 
     job_id = job.pk
-    transaction.on_commit(lambda: run_import_job.enqueue(job_id=job_id, download=download))
+    transaction.on_commit(
+        lambda: run_import_job.enqueue(job_id=job_id, download=download), robust=True
+    )
 
 
 def run_job(job_id: int, *, download: bool = True) -> str:

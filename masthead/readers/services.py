@@ -333,7 +333,8 @@ def verify_new_address(token: str, *, signed_in=None) -> tuple[AbstractBaseUser,
     from .tasks import send_email_changed_notice
 
     transaction.on_commit(
-        lambda: send_email_changed_notice.enqueue(user_id=locked.pk, old=old, new=new)
+        lambda: send_email_changed_notice.enqueue(user_id=locked.pk, old=old, new=new),
+        robust=True,
     )
     return locked, old, new
 

@@ -216,7 +216,7 @@ def _when(event: Event) -> dt.datetime:
 def _send_receipt_on_commit(donation_id: int) -> None:
     from .tasks import send_receipt
 
-    transaction.on_commit(lambda: send_receipt.enqueue(donation_id=donation_id))
+    transaction.on_commit(lambda: send_receipt.enqueue(donation_id=donation_id), robust=True)
 
 
 def _start_membership(donation: Donation, event: Event) -> Membership:

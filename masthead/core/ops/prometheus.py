@@ -232,7 +232,7 @@ def _buffered_events(buffer) -> int:
 
 def _queue_depth() -> int | None:
     backend = settings.TASKS["default"]["BACKEND"]
-    if backend == "django_tasks_rq.RQBackend":
+    if backend.endswith("RQBackend"):
         import django_rq
 
         return django_rq.get_queue("default").count

@@ -76,6 +76,9 @@ def check_database() -> None:
 
 def check_cache() -> None:
     cache = caches["default"]
+    ping = getattr(cache, "ping", None)
+    if ping is not None:  # ResilientRedisCache swallows errors in set/get; ping names them
+        ping()
     key = f"readyz:{uuid.uuid4().hex}"
     value = uuid.uuid4().hex
     cache.set(key, value, timeout=10)
@@ -88,7 +91,7 @@ def check_cache() -> None:
 
 def check_queue() -> None:
     backend = settings.TASKS["default"]["BACKEND"]
-    if backend == "django_tasks_rq.RQBackend":
+    if backend.endswith("RQBackend"):
         import django_rq
 
         connection = django_rq.get_connection("default")

@@ -46,8 +46,11 @@ class PageCacheConfig:
         store = settings.PAGE_CACHE_GENERATION_STORE
         if store not in ("file", "cache"):
             backend = settings.CACHES[alias]["BACKEND"]
-            local = backend in LOCAL_CACHE_BACKENDS or backend.startswith(
-                ("diskcache.", "masthead.core.cache.")
+            local = (
+                backend in LOCAL_CACHE_BACKENDS
+                or backend.startswith("diskcache.")
+                or backend == "masthead.core.cache.PersistentDiskCache"
+            )
             )
             store = "file" if local else "cache"
         proxy = settings.SECURE_PROXY_SSL_HEADER
