@@ -13,7 +13,6 @@ from pathlib import Path
 from .archive import BackupError
 
 
-
 def snapshot(source: Path, dest: Path) -> None:
     """Copy the live database at `source` into a new file `dest`."""
     src = sqlite3.connect(f"file:{source}?mode=ro", uri=True, timeout=30)
