@@ -51,7 +51,6 @@ class PageCacheConfig:
                 or backend.startswith("diskcache.")
                 or backend == "masthead.core.cache.PersistentDiskCache"
             )
-            )
             store = "file" if local else "cache"
         proxy = settings.SECURE_PROXY_SSL_HEADER
         return cls(
