@@ -491,3 +491,39 @@ def test_a_missing_pg_dump_is_a_clear_error(tmp_path, monkeypatch):
     monkeypatch.setenv("PATH", str(tmp_path / "empty"))
     with pytest.raises(postgres.BackupError, match="pg_dump was not found.*postgresql-client-15"):
         postgres.find_tool("pg_dump", 15)
+
+
+def rewritten(archive: Path, dest: Path, **manifest_changes) -> Path:
+    """A copy of `archive` whose manifest says something else (hashes still right)."""
+    with tarfile.open(archive, "r:gz") as source, tarfile.open(dest, "w:gz") as out:
+        for member in source.getmembers():
+            data = source.extractfile(member).read()
+            if member.name == "manifest.json":
+                data = json.dumps(json.loads(data) | manifest_changes).encode()
+                member.size = len(data)
+            out.addfile(member, io.BytesIO(data))
+    return dest
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"masthead_version": "999.0.0"}, "made by masthead 999.0.0, newer than this one"),
+        ({"format_version": 2}, "in backup format 2"),
+        ({"vendor": "postgresql"}, "holds a postgresql database and this deployment uses sqlite"),
+    ],
+    ids=["newer-masthead", "newer-format", "other-database"],
+)
+def test_a_backup_this_deployment_cannot_take_is_refused_with_the_reason(
+    publication, changes, message
+):
+    archive = rewritten(
+        publication["archive"],
+        publication["root"] / f"changed-{uuid.uuid4().hex[:6]}.tar.gz",
+        **changes,
+    )
+    target = fresh_dir(publication)
+    result = masthead(target, "restore", str(archive))
+    assert result.returncode != 0
+    assert message in result.stderr
+    assert not (target / "media").exists()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import importlib.metadata
 import io
+import itertools
 import sqlite3
 import tempfile
 import time
@@ -17,7 +18,6 @@ from django.core.cache import caches
 from django.core.files.storage import default_storage, storages
 from django.core.management import call_command
 from django.db import connections, transaction
-from packaging.version import InvalidVersion, Version
 
 from . import media, postgres, sqlite
 from .archive import (
@@ -222,6 +222,17 @@ def existing_content() -> dict[str, int]:
     return {key: counts[key] for key in CONTENT if counts.get(key)}
 
 
+def _release(version: str) -> tuple[int, ...]:
+    """(1, 2, 0) for "1.2.0" or "1.2.0rc1"; () when unreadable, which never counts as newer."""
+    numbers = []
+    for part in version.split("."):
+        digits = "".join(itertools.takewhile(str.isdigit, part))
+        if not digits:
+            break
+        numbers.append(int(digits))
+    return tuple(numbers)
+
+
 def _check_compatible(manifest: dict, vendor: str) -> None:
     if manifest["vendor"] != vendor:
         raise BackupError(
@@ -230,11 +241,7 @@ def _check_compatible(manifest: dict, vendor: str) -> None:
             "DATABASE_URL to match the backup's, restore, and move between databases after)"
         )
     made_by, running = manifest.get("masthead_version", "unknown"), masthead_version()
-    try:
-        newer = Version(made_by) > Version(running)
-    except InvalidVersion:
-        newer = False
-    if newer:
+    if _release(made_by) > _release(running):
         raise BackupError(
             f"this backup was made by masthead {made_by}, newer than this one ({running}): "
             "upgrade masthead first, then restore"
