@@ -44,6 +44,7 @@ test-postgres:
 # the Markdown report goes to bench/results/.  Not part of `make test`.
 bench: install-test bench-tools
 	$(BIN)/python bench/run.py
+	$(BIN)/python bench/scaled.py
 	$(BIN)/python bench/import.py
 
 # wrk and nginx (the static-file limit) from Debian, when missing.

@@ -5,14 +5,16 @@ These tests start real processes and talk to them over HTTP; they never use the 
 process's own Django database, so they run once, in the SQLite pass of `make test`.
 """
 
+import itertools
 import os
 
 import pytest
 
 from . import harness
 
-# One Redis database number per module that asks, so modules never see each other's keys.
-_REDIS_DBS = iter(range(8, 16))
+# A Redis database number per module that asks, so modules never see each other's keys
+# (RQ's keys carry no prefix); each is emptied when its module ends, so numbers recycle.
+_REDIS_DBS = itertools.cycle(range(8, 16))
 
 
 def pytest_collection_modifyitems(config, items):
