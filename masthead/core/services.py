@@ -150,6 +150,11 @@ def sync_default_site(*, app_config=None, using="default", **_kwargs) -> None:
 
     if app_config is not None and app_config.label != "newsroom":
         return
+    from django.db import router
+
+    # `migrate --database replica` migrates nothing there; a read replica is read-only.
+    if not router.allow_migrate_model(using, Site):
+        return
 
     parts = urlsplit(settings.SITE_URL)
     hostname = parts.hostname or "localhost"

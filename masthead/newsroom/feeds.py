@@ -7,6 +7,7 @@ image as enclosure and Media RSS (media:content), and full content in Atom's
 how many there are, is a per-site PublicationSettings choice.
 """
 
+import logging
 import mimetypes
 from functools import cached_property
 
@@ -22,6 +23,8 @@ from taggit.models import Tag
 from wagtail.models import Site
 
 from .models import ArticlePage, Author, PublicationSettings, SectionPage
+
+logger = logging.getLogger(__name__)
 
 MEDIA_RSS_NS = "http://search.yahoo.com/mrss/"
 DUBLIN_CORE_NS = "http://purl.org/dc/elements/1.1/"
@@ -98,6 +101,9 @@ def feed_image(article: ArticlePage, request) -> dict | None:
         length = rendition.file.size
     except (OSError, ObjectDoesNotExist):
         # A missing original file must not take the whole feed down.
+        return None
+    except Exception:  # noqa: BLE001 -- object storage fails in its own types (botocore's)
+        logger.warning("feed image of article %s unavailable", article.pk, exc_info=True)
         return None
     mime_type = mimetypes.guess_type(rendition.file.name)[0] or "application/octet-stream"
     return {
