@@ -21,6 +21,16 @@ REPLICA_TITLE = "Title only the replica has"
 PASSWORD = "correct horse battery staple 42"
 
 
+@pytest.fixture(scope="module")
+def redis_url(services):
+    """A redis-server of this module's own: test runs that share the machine's Redis
+    share its numbered databases, and with them page and fragment caches."""
+    server = harness.RedisServer()
+    server.start()
+    yield server.url
+    server.cleanup()
+
+
 def _copy_database(source_url: str) -> str:
     """A new database with the source's schema and rows (nobody may be connected to it)."""
     name = f"masthead_replica_{uuid.uuid4().hex[:10]}"
@@ -136,9 +146,19 @@ def test_signed_in_staff_read_the_primary(setup):
         assert REPLICA_TITLE not in edit.text
 
 
+def _uncached(setup) -> str:
+    """The article at a URL the page cache has no entry for.  A cached page is right
+    for every browser (the generation says what it shows); a writer's browser gets a
+    primary render whenever the page cache misses."""
+    return f"{setup['path']}?v={uuid.uuid4().hex[:8]}"
+
+
 def test_the_sticky_cookie_reads_the_primary(setup):
+    path = _uncached(setup)
     with httpx.Client(cookies={"masthead_primary": "1"}) as client:
-        assert _title(_get(client, setup).text) == setup["primary_title"]
+        assert _title(_get(client, setup, path).text) == setup["primary_title"]
+    with httpx.Client() as client:  # the same URL without the cookie
+        assert _title(_get(client, setup, _uncached(setup)).text) == REPLICA_TITLE
 
 
 def test_a_post_writes_the_primary_and_that_browser_then_reads_the_primary(setup):
@@ -152,7 +172,7 @@ def test_a_post_writes_the_primary_and_that_browser_then_reads_the_primary(setup
         )
         assert response.status_code == 200, response.text[:1000]
         assert "masthead_primary" in response.cookies
-        assert _title(_get(client, setup).text) == setup["primary_title"]
+        assert _title(_get(client, setup, _uncached(setup)).text) == setup["primary_title"]
     rows = harness.sql(
         setup["deployment"].database_url,
         "SELECT count(*) FROM newsletters_subscriber WHERE email = %s",
@@ -199,9 +219,8 @@ def test_migrations_never_touch_the_replica(setup):
             empty,
             "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'",
         )
+        # Django records the migrations as applied there, and creates nothing else.
         assert {name for (name,) in tables} <= {"django_migrations"}
-        applied = harness.sql(empty, "SELECT count(*) FROM django_migrations") if tables else [(0,)]
-        assert applied == [(0,)]
     finally:
         harness.drop_database(empty)
     # With the (read-only) replica configured, migrating the deployment works: nothing
