@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import os
 import signal
 import threading
 import time
@@ -67,7 +68,10 @@ def workers(deployment):
     started = []
 
     def start(name: str, *argv: str, **env) -> harness.Process:
-        process = deployment.start_worker(name, *argv, PYTHONPATH=str(ROOT), **env)
+        # PYTHONFAULTHANDLER: a worker that hangs can be made to show where (see wait).
+        process = deployment.start_worker(
+            name, *argv, PYTHONPATH=str(ROOT), PYTHONFAULTHANDLER="1", **env
+        )
         started.append(process)
         return process
 
@@ -79,6 +83,20 @@ def workers(deployment):
         failed = failed or process.popen.returncode not in (0, -signal.SIGKILL)
     if failed:
         print(deployment.logs())
+
+
+def wait(deployment, condition, *, what: str, timeout: float = TIMEOUT) -> None:
+    """harness.wait_until; on timeout, a worker that has logged nothing yet (stuck while
+    starting) is sent SIGABRT so that its threads' stacks land in its log."""
+    try:
+        harness.wait_until(condition, what=what, timeout=timeout)
+    except BaseException:
+        for process in deployment.processes:
+            if process.alive() and not process.output():
+                os.kill(process.popen.pid, signal.SIGABRT)
+                time.sleep(2)
+        print(deployment.logs())
+        raise
 
 
 def enqueue(deployment, key: str, seconds: float = 0.0) -> str:
@@ -105,9 +123,10 @@ def test_a_task_enqueued_anywhere_runs_on_a_worker(deployment, workers, queue_re
     key = f"plain-{uuid.uuid4().hex}"
     job_id = enqueue(deployment, key)
 
-    harness.wait_until(
+    wait(
+        deployment,
         lambda: status(queue_redis, job_id) == "finished",
-        what=f"the task to finish:\n{deployment.logs()}",
+        what="the task to finish",
         timeout=TIMEOUT,
     )
     assert runs(queue_redis, key) == (1, 1)
@@ -117,8 +136,11 @@ def test_sigterm_lets_the_running_task_finish_then_exits(deployment, workers, qu
     worker = workers("w-warm", *FAST)
     key = f"warm-{uuid.uuid4().hex}"
     job_id = enqueue(deployment, key, seconds=3)
-    harness.wait_until(
-        lambda: runs(queue_redis, key)[0] == 1, what="the task to start", timeout=TIMEOUT
+    wait(
+        deployment,
+        lambda: runs(queue_redis, key)[0] == 1,
+        what="the task to start",
+        timeout=TIMEOUT,
     )
 
     worker.stop(signal.SIGTERM, timeout=30)
@@ -132,16 +154,20 @@ def test_a_task_whose_worker_is_killed_runs_again_once(deployment, workers, queu
     doomed = workers("w-doomed", *FAST)
     key = f"killed-{uuid.uuid4().hex}"
     job_id = enqueue(deployment, key, seconds=5)
-    harness.wait_until(
-        lambda: runs(queue_redis, key)[0] == 1, what="the task to start", timeout=TIMEOUT
+    wait(
+        deployment,
+        lambda: runs(queue_redis, key)[0] == 1,
+        what="the task to start",
+        timeout=TIMEOUT,
     )
 
     doomed.kill()  # worker, RQ scheduler and (through the kernel) the task's horse
     workers("w-heir", *FAST)
 
-    harness.wait_until(
+    wait(
+        deployment,
         lambda: status(queue_redis, job_id) == "finished",
-        what=f"the task to run again and finish:\n{deployment.logs()}",
+        what="the task to run again and finish",
         timeout=TIMEOUT,
     )
     # One interrupted run, one complete run: the dead worker's horse did not finish
@@ -157,17 +183,19 @@ def test_a_second_abandoned_run_fails_instead_of_running_forever(deployment, wor
     for name in ("w-first", "w-second"):
         worker = workers(name, *FAST)
         before = runs(queue_redis, key)[0]
-        harness.wait_until(
+        wait(
+            deployment,
             lambda before=before: runs(queue_redis, key)[0] == before + 1,
-            what=f"{name} to start the task:\n{deployment.logs()}",
+            what=f"{name} to start the task",
             timeout=TIMEOUT,
         )
         worker.kill()
     workers("w-third", *FAST)
 
-    harness.wait_until(
+    wait(
+        deployment,
         lambda: status(queue_redis, job_id) == "failed",
-        what=f"the twice-abandoned task to be failed:\n{deployment.logs()}",
+        what="the twice-abandoned task to be failed",
         timeout=TIMEOUT,
     )
     assert runs(queue_redis, key) == (2, 0)
@@ -248,14 +276,15 @@ def test_a_newsletter_send_is_shared_by_two_workers_one_email_each(deployment, w
     # What the admin's Send button does: rows for every subscriber, then a task.
     deployment.python(START.format(issue=issue), PYTHONPATH=str(ROOT))
 
-    harness.wait_until(
+    wait(
+        deployment,
         lambda: (
             harness.sql(
                 deployment.database_url, "SELECT status FROM newsletters_issue WHERE id = %s", issue
             )[0][0]
             == "sent"
         ),
-        what=f"the issue to be sent:\n{deployment.logs()}",
+        what="the issue to be sent",
         timeout=120,
     )
     first, second = (box.received() for box in mailboxes)
