@@ -12,7 +12,7 @@ from pathlib import Path
 from django.utils.csp import CSP
 from environs import Env
 
-from masthead.core.storage_url import storage_from_url
+from masthead.core.storage_url import media_origin, storage_from_url
 
 env = Env()
 env.read_env(os.environ.get("MASTHEAD_ENV_FILE", ".env"), recurse=False)
@@ -171,6 +171,9 @@ if env.str("DATABASE_REPLICA_URL", ""):
     # Tests run against the primary's test database: the "replica" mirrors it.
     DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
     DATABASE_ROUTERS = ["masthead.core.replica.ReplicaRouter"]
+    # How far behind the replica may fall: the time a writer's browser, and every render
+    # after a content change, reads the primary.
+    DATABASE_REPLICA_LAG_SECONDS = env.float("DATABASE_REPLICA_LAG_SECONDS", 10)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- cache ----------------------------------------------------------------
@@ -444,6 +447,11 @@ ADMIN_CSP = {
     "base-uri": ["'self'"],
     "object-src": ["'none'"],
 }
+# Media in object storage is served from the bucket's (or CDN's) origin.
+MEDIA_ORIGIN = media_origin(MEDIA_STORAGE_URL)
+if MEDIA_ORIGIN:
+    SECURE_CSP["img-src"].append(MEDIA_ORIGIN)
+    ADMIN_CSP["img-src"].append(MEDIA_ORIGIN)
 
 # --- masthead -------------------------------------------------------------
 MASTHEAD_PAGE_SIZE = env.int("MASTHEAD_PAGE_SIZE", 12)
