@@ -110,11 +110,15 @@ def start_scheduler(*, interval: float, stop: threading.Event) -> threading.Thre
     """Every `interval` seconds until `stop` is set: scheduled (un)publishing, buffered views."""
 
     def loop() -> None:
+        from masthead.core.runlock import run_exclusively
         from masthead.metrics.services import flush_all
 
         while not stop.is_set():
             try:
-                call_command("publish_scheduled", verbosity=0)
+                # Two workers publishing the same due revision would both publish it.
+                run_exclusively(
+                    "publish_scheduled", lambda: call_command("publish_scheduled", verbosity=0)
+                )
             except Exception as exc:  # keep the loop alive; the next tick retries
                 print(f"scheduled publishing failed: {exc}", file=sys.stderr)
             try:
