@@ -10,7 +10,7 @@ answer.  Everything else reads the primary:
   the GETs that read-then-write - confirmation and magic links, unsubscribe links,
   ad click redirects, the view pixel, donation return pages;
 - a browser that has just written anything: a request that wrote to the primary
-  (a POST that succeeded, a confirmation link) sets a short-lived cookie that keeps
+  (a form that was stored, a confirmation link) sets a short-lived cookie that keeps
   that browser's next requests on the primary, so a reader sees their own comment
   or subscription at once;
 - every render for a while after the content generation changes (a publish, an
@@ -155,12 +155,14 @@ class ReplicaReadsMiddleware:
                 response = self.get_response(request)
         finally:
             _use_replica.reset(token)
-        # A public page that happened to write (a rendition, a settings row) sets no
-        # cookie: a Set-Cookie would keep it out of the page cache, and what it wrote
-        # is nothing the reader has to see at once.
-        wrote = detector.wrote and not _public_path(request.path)
+        # Only a request that wrote: a view or ad beacon (a POST into a buffer) on every
+        # article view would otherwise keep each reader off the replica and, behind
+        # nginx, out of its cache.  A public page that happened to write (a rendition,
+        # a settings row) sets no cookie either: a Set-Cookie would keep it out of the
+        # page cache, and what it wrote is nothing the reader has to see at once.
         unsafe = request.method not in ("GET", "HEAD", "OPTIONS", "TRACE")
-        if (unsafe or wrote) and response.status_code < 400:
+        wrote = detector.wrote and (unsafe or not _public_path(request.path))
+        if wrote and response.status_code < 400:
             response.set_cookie(
                 STICKY_COOKIE,
                 "1",

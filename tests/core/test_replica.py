@@ -151,3 +151,25 @@ def test_reads_inside_a_transaction_on_the_primary_stay_on_the_primary():
         assert router.db_for_read(None) == "replica"
     finally:
         replica._use_replica.reset(token)
+
+
+@pytest.mark.django_db
+def test_only_a_request_that_wrote_sets_the_sticky_cookie(with_replica, rf):
+    """A view or ad beacon is a POST into a buffer on every article view: were it to
+    set the cookie, every reader would be kept off the replica (and out of a front
+    cache) for good.  A POST that stored something sets it."""
+    from django.http import HttpResponse
+
+    from masthead.newsletters.models import Newsletter
+
+    def beacon(request):
+        return HttpResponse(status=204)
+
+    def signup(request):
+        Newsletter.objects.create(name="Sticky", slug=f"sticky-{uuid.uuid4().hex[:6]}")
+        return HttpResponse(status=200)
+
+    response = replica.ReplicaReadsMiddleware(beacon)(rf.post("/metrics/v/"))
+    assert replica.STICKY_COOKIE not in response.cookies
+    response = replica.ReplicaReadsMiddleware(signup)(rf.post("/newsletters/subscribe/"))
+    assert replica.STICKY_COOKIE in response.cookies
