@@ -193,3 +193,17 @@ def test_memos_are_computed_every_time_while_the_generation_is_unknown(
     fresh = memo.per_generation("key", compute)
     assert fresh == 4  # not the value memoised before the outage
     assert memo.per_generation("key", compute) == 4
+
+
+def test_integers_are_read_raw_and_an_outage_raises(redis_server):
+    """The generation's fast read (one GET on a kept client) agrees with Django's get
+    for what incr and add stored, says None when missing, and raises rather than
+    missing while Redis is down."""
+    cache = ResilientRedisCache(redis_server.url, {"OPTIONS": {"RETRY_AFTER": 60}})
+    assert cache.strict_get_int("counter") is None
+    cache.add("counter", 1_795_745_753_262_565, timeout=None)
+    cache.incr("counter")
+    assert cache.strict_get_int("counter") == cache.get("counter") == 1_795_745_753_262_566
+    redis_server.stop()
+    with pytest.raises(CacheUnavailable):
+        cache.strict_get_int("counter")

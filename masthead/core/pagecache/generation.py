@@ -142,7 +142,8 @@ class CacheGeneration:
         """The generation, or UNKNOWN when the cache cannot be read."""
         cache = self.cache
         try:
-            value = _strict(cache, "get", GENERATION_KEY)
+            read_int = getattr(cache, "strict_get_int", None)
+            value = read_int(GENERATION_KEY) if read_int else _strict(cache, "get", GENERATION_KEY)
             return value if value is not None else _initialise(cache)
         except Exception as error:
             logger.debug("page cache generation unavailable: %s", error)
