@@ -43,7 +43,7 @@ def outage_site(services):
         deployment.manage("demo", "--articles", "3")
         app1 = deployment.start_app("app1")
         app2 = deployment.start_app("app2")
-        harness.start_rq_worker(deployment, "worker")
+        deployment.start_worker("worker")
         yield deployment, redis_server, app1, app2
     except BaseException:
         print(deployment.logs())
