@@ -346,3 +346,35 @@ def flush_redis(url: str) -> None:
     import redis
 
     redis.Redis.from_url(url).flushdb()
+
+
+# --- readers' traffic ----------------------------------------------------------------------
+
+
+def stored_views(deployment: Deployment, article_id: int) -> int:
+    """The article's views as PostgreSQL holds them (what flushes have written)."""
+    [[total]] = sql(
+        deployment.database_url,
+        "SELECT COALESCE(SUM(views), 0) FROM metrics_articlehourlyviews WHERE article_id = %s",
+        article_id,
+    )
+    return int(total)
+
+
+def send_beacon(server: Process, article_id: int, visitor: int, tag: str, *, timeout=30):
+    """One reader's view beacon, as a browser sends it: a distinct user agent and
+    address per visitor (the deployment must read MASTHEAD_VIEW_CLIENT_IP_HEADER=
+    HTTP_X_FORWARDED_FOR), same-origin headers."""
+    return httpx.post(
+        server.url + "/metrics/view/",
+        content=f"a={article_id}",
+        headers={
+            "Content-Type": "text/plain;charset=UTF-8",
+            "User-Agent": "Mozilla/5.0 (X11; Linux x86_64; rv:140.0) Gecko/20100101 "
+            f"Firefox/140.0 {tag}.{visitor}",
+            "X-Forwarded-For": f"203.0.113.{visitor}",
+            "Origin": server.url,
+            "Sec-Fetch-Site": "same-origin",
+        },
+        timeout=timeout,
+    )

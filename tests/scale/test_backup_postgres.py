@@ -14,35 +14,12 @@ from pathlib import Path
 
 import pytest
 
+from tests.core import test_backup
+
 from . import harness
 
-BUILD = """
-from django.contrib.auth import get_user_model
-from masthead.metrics.models import ArticleHourlyViews, ArticleViewTotal
-from masthead.newsletters.models import Subscriber
-from masthead.support.models import Donation
-from tests.discussion.factories import make_comment
-from tests.newsroom.factories import make_article, make_image, make_section
-
-image = make_image(title="Harbour at dawn")
-analysis = make_section("Analysis")
-lead = make_article(title="Council votes on the harbour", featured_image=image)
-other = make_article(title="What the budget means", section=analysis)
-make_comment(lead, author_name="Ann", body="First, and approving.")
-make_comment(lead, author_name="Bob", body="Held for review.", status="pending")
-make_comment(other, author_name="Cy", body="On the budget.")
-Subscriber.objects.create(email="sub1@example.com", name="Sub One")
-Subscriber.objects.create(email="sub2@example.com")
-Donation.objects.create(
-    provider="offline", amount=2500, currency="EUR", status="completed", email="d@example.com"
-)
-ArticleViewTotal.objects.create(article=lead, views=42)
-ArticleViewTotal.objects.create(article=other, views=7)
-ArticleHourlyViews.objects.create(article=lead, hour=490000, views=40)
-ArticleHourlyViews.objects.create(article=lead, hour=490001, views=2)
-ArticleHourlyViews.objects.create(article=other, hour=490001, views=7)
-get_user_model().objects.create_user("editor", "editor@example.com", "a-long-password-1")
-"""
+# The same publication as the SQLite tests build.
+BUILD = test_backup.BUILD
 
 # The publication, read from PostgreSQL itself: what each restore must reproduce.
 QUERIES = {

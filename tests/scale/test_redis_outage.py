@@ -65,31 +65,6 @@ def article_facts(deployment) -> tuple[int, str, str]:
     return int(pk), url, title
 
 
-def stored_views(deployment, article_id: int) -> int:
-    [[total]] = harness.sql(
-        deployment.database_url,
-        "SELECT COALESCE(SUM(views), 0) FROM metrics_articlehourlyviews WHERE article_id = %s",
-        article_id,
-    )
-    return int(total)
-
-
-def send_beacon(server, article_id: int, visitor: int, tag: str) -> httpx.Response:
-    return httpx.post(
-        server.url + "/metrics/view/",
-        content=f"a={article_id}",
-        headers={
-            "Content-Type": "text/plain;charset=UTF-8",
-            "User-Agent": "Mozilla/5.0 (X11; Linux x86_64; rv:140.0) Gecko/20100101 "
-            f"Firefox/140.0 {tag}.{visitor}",
-            "X-Forwarded-For": f"203.0.113.{visitor}",
-            "Origin": server.url,
-            "Sec-Fetch-Site": "same-origin",
-        },
-        timeout=TIMEOUT,
-    )
-
-
 def get(server, path: str) -> httpx.Response:
     return httpx.get(server.url + path, timeout=TIMEOUT)
 
@@ -127,7 +102,7 @@ def test_redis_stopped_mid_run_then_started_again(outage_site):
         assert title in get(server, url).text
         status, body = readiness(server)
         assert status == 200, body
-    before = stored_views(deployment, article_id)
+    before = harness.stored_views(deployment, article_id)
 
     redis_server.stop()
 
@@ -160,7 +135,7 @@ def test_redis_stopped_mid_run_then_started_again(outage_site):
 
     def send(job):
         server, visitor = job
-        return visitor, send_beacon(server, article_id, visitor, tag)
+        return visitor, harness.send_beacon(server, article_id, visitor, tag)
 
     with ThreadPoolExecutor(8) as pool:
         answers = list(pool.map(send, sends))
@@ -178,12 +153,12 @@ def test_redis_stopped_mid_run_then_started_again(outage_site):
     redis_server.start()
 
     harness.wait_until(
-        lambda: stored_views(deployment, article_id) - before >= len(counted),
+        lambda: harness.stored_views(deployment, article_id) - before >= len(counted),
         what="the servers to flush the beacons they kept in memory",
         timeout=60,
     )
     time.sleep(3)  # a few more flush intervals, so a view counted twice would show too
-    assert stored_views(deployment, article_id) - before == len(counted)
+    assert harness.stored_views(deployment, article_id) - before == len(counted)
 
     for server in servers:
         harness.wait_until(

@@ -161,36 +161,10 @@ def test_publish_through_one_server_is_visible_through_the_other(site):
 # --- (b) beacons through both, counted exactly ------------------------------------------
 
 
-def stored_views(deployment, article_id: int) -> int:
-    [[total]] = harness.sql(
-        deployment.database_url,
-        "SELECT COALESCE(SUM(views), 0) FROM metrics_articlehourlyviews WHERE article_id = %s",
-        article_id,
-    )
-    return int(total)
-
-
-def send_beacon(server, article_id: int, visitor: int, tag: str) -> int:
-    response = httpx.post(
-        server.url + "/metrics/view/",
-        content=f"a={article_id}",
-        headers={
-            "Content-Type": "text/plain;charset=UTF-8",
-            "User-Agent": "Mozilla/5.0 (X11; Linux x86_64; rv:140.0) Gecko/20100101 "
-            f"Firefox/140.0 {tag}.{visitor}",
-            "X-Forwarded-For": f"203.0.113.{visitor}",
-            "Origin": server.url,
-            "Sec-Fetch-Site": "same-origin",
-        },
-        timeout=TIMEOUT,
-    )
-    return response.status_code
-
-
 def test_beacons_to_both_servers_at_once_are_counted_exactly(site):
     deployment, app1, app2 = site
     article_id = int(demo_facts(deployment)["article"][0])
-    before = stored_views(deployment, article_id)
+    before = harness.stored_views(deployment, article_id)
     visitors, tag = 60, uuid.uuid4().hex[:8]
     # Every visitor once on "their" server, and every third again on the other one.
     sends = [((app1, app2)[v % 2], v) for v in range(1, visitors + 1)]
@@ -201,20 +175,20 @@ def test_beacons_to_both_servers_at_once_are_counted_exactly(site):
         server, visitor = job
         with contextlib.suppress(threading.BrokenBarrierError):  # stragglers go anyway
             start.wait(timeout=10)
-        return send_beacon(server, article_id, visitor, tag)
+        return harness.send_beacon(server, article_id, visitor, tag).status_code
 
     with ThreadPoolExecutor(16) as pool:
         statuses = list(pool.map(send, sends))
     assert statuses == [204] * len(sends)
 
     harness.wait_until(
-        lambda: stored_views(deployment, article_id) - before >= visitors,
+        lambda: harness.stored_views(deployment, article_id) - before >= visitors,
         what="both servers to flush their beacons",
         timeout=30,
     )
     # A few more flush intervals, so a duplicate counted late would show too.
     time.sleep(3)
-    assert stored_views(deployment, article_id) - before == visitors
+    assert harness.stored_views(deployment, article_id) - before == visitors
 
 
 # --- (c) a rate limit across both --------------------------------------------------------
