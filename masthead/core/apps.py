@@ -14,7 +14,11 @@ class CoreConfig(AppConfig):
         # core has no models, so hang on the newsroom app's post_migrate (it owns the home page).
         post_migrate.connect(sync_default_site, dispatch_uid="masthead-sync-default-site")
         signals.connect()
-        from . import periodic, tasks_fallback
+        from django.conf import settings
 
-        # Tasks kept in the database while Redis was down go to the queue when it is back.
-        periodic.register("tasks.requeue_spilled", tasks_fallback.requeue_spilled)
+        if settings.TASKS["default"]["BACKEND"].endswith("RQBackend"):
+            # Imported only with RQ: it brings django_rq and rq (~15 MiB per process).
+            from . import periodic, tasks_fallback
+
+            # Tasks kept in the database while Redis was down go to the queue when it is back.
+            periodic.register("tasks.requeue_spilled", tasks_fallback.requeue_spilled)
