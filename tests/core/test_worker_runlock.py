@@ -3,9 +3,19 @@
 (The PostgreSQL advisory lock is tested against a real server in tests/scale/test_workers.py.)
 """
 
+from types import SimpleNamespace
+
+import pytest
 from django.core.cache import cache
 
 from masthead.core import runlock
+
+
+@pytest.fixture(autouse=True)
+def off_postgresql(monkeypatch):
+    """The cache path is what runs on SQLite; the suite also runs on PostgreSQL, where
+    exclusive() would take the advisory lock instead (tested in tests/scale)."""
+    monkeypatch.setattr(runlock, "connection", SimpleNamespace(vendor="sqlite"))
 
 
 def test_a_second_holder_is_refused_until_the_first_lets_go():
